@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using EfficientNetLab.Evaluation;
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Weights;
+
+namespace EfficientNetLab.Cli.Commands;
+
+internal static class PredictCommand
+{
+    public static Command Create(Output output)
+    {
+        var model = CommonOptions.Model(required: false);
+        var weights = CommonOptions.Weights("default");
+        var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
+        var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
+        var decoder = new Option<DecoderKind>("--decoder") { Description = "skia (PIL-exact JPEG) or imagesharp.", DefaultValueFactory = _ => DecoderKind.Skia };
+        var baseUrl = CommonOptions.BaseUrl();
+        var json = CommonOptions.Json();
+        var command = new Command("predict", "Classify images with the weights' own eval preset and print the top-k classes.")
+        {
+            model, weights, images, topk, decoder, baseUrl, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            bool asJson = parse.GetValue(json);
+            try
+            {
+                using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!,
+                    parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
+                var predictor = new Predictor(loaded, parse.GetValue(decoder));
+                var k = parse.GetValue(topk);
+                var results = new JsonArray();
+                foreach (var path in parse.GetValue(images)!)
+                {
+                    var prediction = predictor.Classify(path, k);
+                    if (asJson)
+                    {
+                        results.Add(new JsonObject
+                        {
+                            ["image"] = path,
+                            ["top"] = new JsonArray(prediction.Select(p => (JsonNode)new JsonObject
+                            {
+                                ["index"] = p.Index, ["label"] = p.Label, ["probability"] = Math.Round(p.Probability, 6),
+                            }).ToArray()),
+                        });
+                        continue;
+                    }
+                    output.Line(path);
+                    foreach (var p in prediction) output.Line($"  {p.Probability,7:P2}  {p.Index,4}  {p.Label}");
+                }
+                if (asJson)
+                    output.Json(new JsonObject
+                    {
+                        ["model"] = loaded.Model.Variant.TorchvisionName,
+                        ["weights"] = loaded.WeightsDescription,
+                        ["preset"] = loaded.Preset.ToString(),
+                        ["predictions"] = results,
+                    });
+                return 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return output.Fail(e, asJson);
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using EfficientNetLab.Cli;
+
+return await EffnetApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,26 @@
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Weights;
+using static TorchSharp.torch;
+
+namespace EfficientNetLab.Evaluation;
+
+/// <summary>One class of a prediction.</summary>
+public sealed record ClassScore(int Index, string Label, double Probability);
+
+/// <summary>Classifies images with a loaded model and its weights' eval preset.</summary>
+public sealed class Predictor(LoadedModel loaded, DecoderKind decoder = DecoderKind.Skia)
+{
+    private readonly Preprocessor preprocessor = new(loaded.Preset, decoder);
+
+    public IReadOnlyList<ClassScore> Classify(string imagePath, int topk = 5)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var input = preprocessor.ToTensor(imagePath);
+        var probabilities = loaded.Model.forward(input).softmax(1)[0];
+        var (values, indices) = probabilities.topk(Math.Min(topk, loaded.Model.NumClasses));
+        var p = values.data<float>().ToArray();
+        var idx = indices.data<long>().ToArray();
+        return idx.Select((c, i) => new ClassScore((int)c, loaded.ClassNames[(int)c], p[i])).ToArray();
+    }
+}

@@ -1,0 +1,100 @@
+using SkiaSharp;
+
+namespace EfficientNetLab.Imaging;
+
+/// <summary>Which library turns file bytes into pixels.</summary>
+public enum DecoderKind
+{
+    /// <summary>SkiaSharp: libjpeg-turbo with PIL's settings, so JPEG pixels equal PIL's exactly.</summary>
+    Skia,
+    /// <summary>ImageSharp: managed and fast, but its JPEG IDCT differs from libjpeg-turbo by a few levels.</summary>
+    ImageSharp,
+}
+
+/// <summary>An image that could not be decoded, with the path and the reason.</summary>
+public sealed class ImageDecodeException(string path, string reason, Exception? inner = null)
+    : Exception($"{path}: {reason}", inner)
+{
+    public string Path { get; } = path;
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// Decodes an image file to RGB the way <c>PIL.Image.open(f).convert("RGB")</c> does (alpha dropped, gray
+/// replicated, first frame of an animation), refusing decompression bombs from the header before allocating.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Twice PIL's MAX_IMAGE_PIXELS (89,478,485): where PIL raises DecompressionBombError.</summary>
+    public const long DefaultMaxPixels = 2L * 89_478_485;
+
+    public static RgbImage Decode(string path, DecoderKind decoder = DecoderKind.Skia, long maxPixels = DefaultMaxPixels)
+    {
+        if (Directory.Exists(path)) throw new ImageDecodeException(path, "is a directory.");
+        if (!File.Exists(path)) throw new ImageDecodeException(path, "file not found.");
+        return decoder == DecoderKind.Skia ? DecodeSkia(path, maxPixels) : DecodeImageSharp(path, maxPixels);
+    }
+
+    private static RgbImage DecodeSkia(string path, long maxPixels)
+    {
+        using var stream = File.OpenRead(path);
+        if (stream.Length == 0) throw new ImageDecodeException(path, "the file is empty.");
+        using var codec = SKCodec.Create(stream, out var result);
+        if (codec is null) throw new ImageDecodeException(path, $"not a recognised image ({result}).");
+        var info = codec.Info;
+        CheckSize(path, info.Width, info.Height, maxPixels);
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888,
+            info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        var rgba = new byte[checked(target.BytesSize)];
+        SKCodecResult decoded;
+        unsafe
+        {
+            fixed (byte* p = rgba) decoded = codec.GetPixels(target, (IntPtr)p);
+        }
+        // IncompleteInput means a truncated file; PIL refuses those too (LOAD_TRUNCATED_IMAGES is off by default).
+        if (decoded != SKCodecResult.Success)
+            throw new ImageDecodeException(path, decoded == SKCodecResult.IncompleteInput
+                ? "the file is truncated." : $"decoding failed ({decoded}).");
+        return FromRgba(info.Width, info.Height, rgba);
+    }
+
+    private static RgbImage DecodeImageSharp(string path, long maxPixels)
+    {
+        try
+        {
+            var info = SixLabors.ImageSharp.Image.Identify(path)
+                       ?? throw new ImageDecodeException(path, "not a recognised image.");
+            CheckSize(path, info.Width, info.Height, maxPixels);
+            using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgba32>(path);
+            var rgba = new byte[image.Width * image.Height * 4];
+            image.CopyPixelDataTo(rgba);
+            return FromRgba(image.Width, image.Height, rgba);
+        }
+        catch (Exception e) when (e is SixLabors.ImageSharp.ImageFormatException or SixLabors.ImageSharp.UnknownImageFormatException or InvalidDataException)
+        {
+            throw new ImageDecodeException(path, e.Message, e);
+        }
+    }
+
+    private static void CheckSize(string path, int width, int height, long maxPixels)
+    {
+        if (width <= 0 || height <= 0) throw new ImageDecodeException(path, $"declares an empty size {width}×{height}.");
+        if ((long)width * height > maxPixels)
+            throw new ImageDecodeException(path,
+                $"declares {width}×{height} = {(long)width * height:N0} pixels, over the limit of {maxPixels:N0} " +
+                "(a possible decompression bomb); raise the limit only for files you trust.");
+    }
+
+    private static RgbImage FromRgba(int width, int height, byte[] rgba)
+    {
+        var image = new RgbImage(width, height);
+        var dst = image.Pixels;
+        for (int i = 0, j = 0; i < dst.Length; i += 3, j += 4)
+        {
+            dst[i] = rgba[j];
+            dst[i + 1] = rgba[j + 1];
+            dst[i + 2] = rgba[j + 2];
+        }
+        return image;
+    }
+}
