@@ -24,7 +24,7 @@ public static class EffnetApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        TorchNativeCompat.EnsureLoadable();
+        TorchRuntime.Initialize();
         var output = new Output(stdout, stderr);
         var root = Build(output);
         var parse = root.Parse(args);

@@ -78,7 +78,7 @@ public static class Checkpoint
         var expected = model.state_dict();
         var source = stateDict.Tensors;
         var missing = expected.Keys.Where(k => !source.ContainsKey(k)).ToList();
-        var unexpected = source.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var unexpected = source.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var wrongShape = expected.Keys.Where(source.ContainsKey)
             .Where(k => !expected[k].shape.SequenceEqual(source[k].shape))
             .Select(k => $"{k}: checkpoint {Shape(source[k])}, model {Shape(expected[k])}").ToList();

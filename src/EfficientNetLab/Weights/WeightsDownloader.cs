@@ -18,9 +18,12 @@ public sealed class WeightsVerificationException(string message) : Exception(mes
 /// PyTorch user's cache is reused and ours is usable from PyTorch: download to a temporary file in the cache
 /// folder, check the sha256 prefix in the file name, then rename into place. A file that fails is never cached.
 /// </summary>
-public sealed partial class WeightsDownloader(HttpClient? http = null)
+public sealed partial class WeightsDownloader(HttpClient? http = null, string? cacheDirectory = null)
 {
     private readonly HttpClient http = http ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>Where this downloader caches: the constructor's folder, else <see cref="CacheDirectory"/>.</summary>
+    public string Directory { get; } = cacheDirectory ?? CacheDirectory;
 
     /// <summary><c>$TORCH_HOME/hub/checkpoints</c>; TORCH_HOME defaults to <c>$XDG_CACHE_HOME/torch</c>, then <c>~/.cache/torch</c>.</summary>
     public static string CacheDirectory
@@ -65,7 +68,7 @@ public sealed partial class WeightsDownloader(HttpClient? http = null)
     public async Task<string> EnsureAsync(PublishedWeights weights, string? baseUrl = null,
         IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var target = Path.Combine(CacheDirectory, weights.FileName);
+        var target = Path.Combine(Directory, weights.FileName);
         if (File.Exists(target)) return target;
         return await DownloadAsync(UrlFor(weights, baseUrl), target, progress, cancellationToken);
     }
@@ -77,9 +80,9 @@ public sealed partial class WeightsDownloader(HttpClient? http = null)
     public async Task<string> DownloadAsync(Uri url, string? target = null,
         IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        target ??= Path.Combine(CacheDirectory, Path.GetFileName(url.LocalPath));
+        target ??= Path.Combine(Directory, Path.GetFileName(url.LocalPath));
         var dir = Path.GetDirectoryName(Path.GetFullPath(target))!;
-        Directory.CreateDirectory(dir);
+        System.IO.Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.partial");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try

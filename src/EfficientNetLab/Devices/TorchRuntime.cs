@@ -1,0 +1,49 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace EfficientNetLab.Devices;
+
+/// <summary>
+/// Puts the process in a state where TorchSharp loads and computes correctly. Runs automatically when the
+/// EfficientNetLab assembly is first used (module initializer); call <see cref="Initialize"/> explicitly before
+/// touching <c>torch</c> directly if your code might do so first.
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>
+    /// oneDNN 3.7.1 (inside libtorch 2.10) computes some fp32 convolutions wrongly with its AVX-512 kernels on
+    /// AMD EPYC (measured: a 24→24 3×3 conv, as in EfficientNetV2-S/M, off by up to 1.6 while fp64 and the
+    /// AVX2 kernels agree with PyTorch to 3e-6). Capping the ISA at AVX2 restores torchvision-exact logits; the
+    /// parity tests catch a regression. A user's own ONEDNN_MAX_CPU_ISA is respected.
+    /// </summary>
+    public const string OneDnnIsaCap = "AVX2";
+
+    private static int initialized;
+
+    public static IReadOnlyList<string> PatchedFiles { get; private set; } = [];
+
+    // A library module initializer (CA2255) on purpose: notebook kernels load this assembly through
+    // #r "nuget:" and then call TorchSharp from user cells; there is no Main to put this in.
+#pragma warning disable CA2255
+    [ModuleInitializer]
+#pragma warning restore CA2255
+    internal static void InitializeOnLoad() => Initialize();
+
+    public static void Initialize()
+    {
+        if (Interlocked.Exchange(ref initialized, 1) == 1) return;
+        if (!OperatingSystem.IsLinux()) return;
+        // Environment.SetEnvironmentVariable only changes .NET's copy; oneDNN reads the C environment.
+        setenv("ONEDNN_MAX_CPU_ISA", OneDnnIsaCap, overwrite: 0);
+        PatchedFiles = TorchNativeCompat.EnsureLoadable();
+    }
+
+    /// <summary>The ISA oneDNN is limited to in this process (the C environment, which is what oneDNN sees).</summary>
+    public static string? OneDnnMaxIsa => Marshal.PtrToStringAnsi(getenv("ONEDNN_MAX_CPU_ISA"));
+
+    [DllImport("libc.so.6", EntryPoint = "setenv")]
+    private static extern int setenv(string name, string value, int overwrite);
+
+    [DllImport("libc.so.6", EntryPoint = "getenv")]
+    private static extern IntPtr getenv(string name);
+}
