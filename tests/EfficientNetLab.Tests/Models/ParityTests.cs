@@ -11,6 +11,7 @@ namespace EfficientNetLab.Tests.Models;
 /// Every variant against torchvision 0.14 (Debian) on the same random-but-realistic checkpoint: the state dict
 /// must load key for key and the logits must agree within 1e-4 absolute and 1e-4 relative to the largest logit.
 /// </summary>
+[Trait("Category", "Parity")]
 public class ParityTests
 {
     public static TheoryData<string> Variants => new(EfficientNetVariants.All.Select(v => v.Name));
