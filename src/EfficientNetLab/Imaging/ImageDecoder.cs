@@ -39,10 +39,12 @@ public static class ImageDecoder
     {
         using var stream = File.OpenRead(path);
         if (stream.Length == 0) throw new ImageDecodeException(path, "the file is empty.");
+        bool gray16 = IsGray16Png(stream);
         using var codec = SKCodec.Create(stream, out var result);
         if (codec is null) throw new ImageDecodeException(path, $"not a recognised image ({result}).");
         var info = codec.Info;
         CheckSize(path, info.Width, info.Height, maxPixels);
+        if (gray16) return DecodeGray16LikePil(path);
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888,
             info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
         var rgba = new byte[checked(target.BytesSize)];
@@ -56,6 +58,38 @@ public static class ImageDecoder
             throw new ImageDecodeException(path, decoded == SKCodecResult.IncompleteInput
                 ? "the file is truncated." : $"decoding failed ({decoded}).");
         return FromRgba(info.Width, info.Height, rgba);
+    }
+
+    /// <summary>
+    /// PIL opens 16-bit grayscale PNGs in mode "I" and its I→RGB conversion clips each value to 255 instead of
+    /// scaling — so nearly every pixel of such a file is white to torchvision. The kit reproduces that, because
+    /// the point is to see what the model saw.
+    /// </summary>
+    private static RgbImage DecodeGray16LikePil(string path)
+    {
+        // Skia only hands out 16-bit data as scaled colour; ImageSharp's L16 gives the raw samples.
+        using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.L16>(path);
+        var samples = new SixLabors.ImageSharp.PixelFormats.L16[image.Width * image.Height];
+        image.CopyPixelDataTo(samples);
+        var rgb = new RgbImage(image.Width, image.Height);
+        var dst = rgb.Pixels;
+        for (int i = 0; i < samples.Length; i++)
+        {
+            byte v = (byte)Math.Min(samples[i].PackedValue, (ushort)255);
+            dst[3 * i] = dst[3 * i + 1] = dst[3 * i + 2] = v;
+        }
+        return rgb;
+    }
+
+    /// <summary>PNG signature, then IHDR: bit depth at byte 24, colour type at byte 25 (0 = grayscale).</summary>
+    private static bool IsGray16Png(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[26];
+        stream.Position = 0;
+        int n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        return n == 26 && head[0] == 0x89 && head[1] == (byte)'P' && head[2] == (byte)'N' && head[3] == (byte)'G'
+               && head[24] == 16 && head[25] == 0;
     }
 
     private static RgbImage DecodeImageSharp(string path, long maxPixels)
