@@ -18,6 +18,7 @@ public static class EffnetApp
             WeightsCommand.Create(output),
             LogitsCommand.Create(output),
             PredictCommand.Create(output),
+            PreprocessCommand.Create(output),
         };
         return root;
     }

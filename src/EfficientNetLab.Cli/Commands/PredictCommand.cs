@@ -14,13 +14,14 @@ internal static class PredictCommand
         var weights = CommonOptions.Weights("default");
         var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
         var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
-        var decoder = new Option<DecoderKind>("--decoder") { Description = "skia (PIL-exact JPEG) or imagesharp.", DefaultValueFactory = _ => DecoderKind.Skia };
+        var overrides = new PresetOverrides();
         var baseUrl = CommonOptions.BaseUrl();
         var json = CommonOptions.Json();
         var command = new Command("predict", "Classify images with the weights' own eval preset and print the top-k classes.")
         {
-            model, weights, images, topk, decoder, baseUrl, json,
+            model, weights, images, topk, baseUrl, json,
         };
+        overrides.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             bool asJson = parse.GetValue(json);
@@ -28,7 +29,7 @@ internal static class PredictCommand
             {
                 using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!,
                     parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
-                var predictor = new Predictor(loaded, parse.GetValue(decoder));
+                var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse));
                 var k = parse.GetValue(topk);
                 var results = new JsonArray();
                 foreach (var path in parse.GetValue(images)!)
@@ -54,7 +55,7 @@ internal static class PredictCommand
                     {
                         ["model"] = loaded.Model.Variant.TorchvisionName,
                         ["weights"] = loaded.WeightsDescription,
-                        ["preset"] = loaded.Preset.ToString(),
+                        ["preset"] = predictor.Preset.ToString(),
                         ["predictions"] = results,
                     });
                 return 0;

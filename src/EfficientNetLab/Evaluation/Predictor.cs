@@ -8,9 +8,11 @@ namespace EfficientNetLab.Evaluation;
 public sealed record ClassScore(int Index, string Label, double Probability);
 
 /// <summary>Classifies images with a loaded model and its weights' eval preset.</summary>
-public sealed class Predictor(LoadedModel loaded, DecoderKind decoder = DecoderKind.Skia)
+public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia)
 {
-    private readonly Preprocessor preprocessor = new(loaded.Preset, decoder);
+    private readonly Preprocessor preprocessor = new(preset ?? loaded.Preset, decoder);
+
+    public EvalPreset Preset => preprocessor.Preset;
 
     public IReadOnlyList<ClassScore> Classify(string imagePath, int topk = 5)
     {

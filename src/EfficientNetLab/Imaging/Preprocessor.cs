@@ -6,13 +6,14 @@ namespace EfficientNetLab.Imaging;
 /// torchvision's <c>ImageClassification</c> eval transform on PIL images: Resize(shorter side) → CenterCrop →
 /// PILToTensor → ConvertImageDtype(float) → Normalize, with the same integer size rules and float32 arithmetic.
 /// </summary>
-public sealed class Preprocessor(EvalPreset preset, DecoderKind decoder = DecoderKind.Skia, long maxPixels = ImageDecoder.DefaultMaxPixels)
+public sealed class Preprocessor(EvalPreset preset, DecoderKind decoder = DecoderKind.Skia,
+    long maxPixels = ImageDecoder.DefaultMaxPixels, bool applyExifOrientation = false)
 {
     public EvalPreset Preset { get; } = preset;
     public DecoderKind Decoder { get; } = decoder;
 
     /// <summary>Decodes and transforms one file into 3×crop×crop floats (CHW), ready to be stacked into a batch.</summary>
-    public float[] Process(string path) => Process(ImageDecoder.Decode(path, Decoder, maxPixels));
+    public float[] Process(string path) => Process(ImageDecoder.Decode(path, Decoder, maxPixels, applyExifOrientation));
 
     public float[] Process(RgbImage image)
     {

@@ -7,7 +7,7 @@ namespace EfficientNetLab.Tests.Cli;
 
 public class CliTests
 {
-    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict"]);
+    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict", "preprocess"]);
 
     [Theory]
     [MemberData(nameof(Verbs))]
