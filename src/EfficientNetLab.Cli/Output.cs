@@ -40,6 +40,24 @@ public sealed class Output(TextWriter stdout, TextWriter stderr)
         if (p.Total is { } tt && p.Received >= tt) Err.WriteLine();
     });
 
+    /// <summary>The accuracy run's progress bar on stderr, redrawn in place.</summary>
+    public IProgress<EfficientNetLab.Evaluation.EvalProgress> EvalBar() => new SyncProgress<EfficientNetLab.Evaluation.EvalProgress>(p =>
+    {
+        const int width = 24;
+        double fraction = p.Total == 0 ? 1 : (double)p.Done / p.Total;
+        int filled = (int)(fraction * width);
+        var eta = p.Eta is { } e ? $" ETA {e:hh\\:mm\\:ss}" : "";
+        Err.Write($"\r[{new string('#', filled)}{new string('.', width - filled)}] {p.Done:N0}/{p.Total:N0} " +
+                  $"{p.ImagesPerSecond:F1} img/s  top-1 {p.Top1:P2}  top-5 {p.Top5:P2}" +
+                  (p.Skipped > 0 ? $"  skipped {p.Skipped}" : "") + eta + "   ");
+    });
+
+    /// <summary>Reports on the caller's thread, so progress lines never interleave with results.</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     /// <summary>Fixed-width table for humans.</summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {

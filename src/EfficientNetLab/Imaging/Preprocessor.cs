@@ -11,6 +11,8 @@ public sealed class Preprocessor(EvalPreset preset, DecoderKind decoder = Decode
 {
     public EvalPreset Preset { get; } = preset;
     public DecoderKind Decoder { get; } = decoder;
+    public long MaxPixels { get; } = maxPixels;
+    public bool ApplyExifOrientation { get; } = applyExifOrientation;
 
     /// <summary>Decodes and transforms one file into 3×crop×crop floats (CHW), ready to be stacked into a batch.</summary>
     public float[] Process(string path) => Process(ImageDecoder.Decode(path, Decoder, maxPixels, applyExifOrientation));

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using EfficientNetLab.Data;
+using EfficientNetLab.Devices;
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Weights;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EfficientNetLab.Evaluation;
+
+/// <summary>
+/// Runs a model over a labelled dataset and reports what timm's validate.py reports, and more. Every batch's
+/// predictions are appended to predictions.csv before the next one starts, and the summary is written at the
+/// end and on cancellation, so an interrupted run loses nothing and <c>Resume</c> finishes it.
+/// </summary>
+public static class Evaluator
+{
+    public static async Task<EvalResult> RunAsync(LoadedModel loaded, IReadOnlyList<Sample> dataset, EvalOptions options,
+        EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia, IProgress<EvalProgress>? progress = null,
+        Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var samples = options.Limit is int limit && limit < dataset.Count ? dataset.Take(limit).ToArray() : dataset;
+        var model = loaded.Model;
+        var device = ComputeDevice.Resolve(options.Device);
+        model.eval();
+        model.to(device);
+        if (options.Half) model.half();
+        preset ??= loaded.Preset;
+        foreach (var s in samples)
+        {
+            if (s.Label < 0 || s.Label >= model.NumClasses)
+                throw new ArgumentException($"{s.Path}: label {s.Label} is outside the model's {model.NumClasses} classes.");
+        }
+
+        var metrics = new MetricsAccumulator(model.NumClasses);
+        var misclassified = new List<Prediction>();
+        var skipped = new List<SkippedFile>();
+        int start = 0;
+        if (options.OutDir is not null) Directory.CreateDirectory(options.OutDir);
+        if (options.Resume)
+        {
+            if (options.OutDir is null) throw new ArgumentException("--resume needs --out (the folder of the run to continue).");
+            var (previous, previousSkipped) = PredictionLog.Read(options.OutDir);
+            foreach (var p in previous.OrderBy(p => p.Index)) Record(p);
+            skipped.AddRange(previousSkipped.OrderBy(s => s.Index).Select(s => s.File));
+            start = previous.Select(p => p.Index).Concat(previousSkipped.Select(s => s.Index)).DefaultIfEmpty(-1).Max() + 1;
+            log?.Invoke(start == 0 ? "nothing to resume: starting from the beginning" : $"resuming after image {start:N0} ({previous.Count:N0} predictions recorded)");
+        }
+
+        using var predictionLog = options.OutDir is null ? null
+            : options.Resume ? PredictionLog.Append(options.OutDir, options.TopK) : PredictionLog.Create(options.OutDir, options.TopK);
+        var loader = new BatchLoader(samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
+            prefetch: 2, strict: options.Strict);
+        var forward = new ChunkedForward(model, log);
+
+        var clock = Stopwatch.StartNew();
+        var waiting = TimeSpan.Zero;
+        long processedThisRun = 0;
+        bool completed = false;
+        var peakRss = new PeakMemory();
+        try
+        {
+            await using var batches = loader.ReadAsync(start, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                var waitStart = clock.Elapsed;
+                if (!await batches.MoveNextAsync()) break;
+                waiting += clock.Elapsed - waitStart;
+                using var batch = batches.Current;
+                var predictions = batch.Count == 0 ? [] : Infer(batch, forward, device, options, preset.CropSize);
+                predictionLog?.Write(predictions, batch.Skipped);
+                foreach (var p in predictions) Record(p);
+                skipped.AddRange(batch.Skipped.Select(s => s.File));
+                processedThisRun += batch.Count;
+                peakRss.Sample();
+                progress?.Report(new EvalProgress(metrics.Images + skipped.Count, samples.Count, skipped.Count,
+                    processedThisRun / clock.Elapsed.TotalSeconds, metrics.Top1.Value, metrics.Top5.Value, clock.Elapsed));
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            completed = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log?.Invoke($"cancelled after {metrics.Images:N0} images; results so far are kept" +
+                        (options.OutDir is null ? "" : $" in {options.OutDir} (continue with --resume)"));
+        }
+
+        var result = new EvalResult(loaded, preset, options, device, metrics, misclassified, skipped, samples.Count,
+            processedThisRun, clock.Elapsed, waiting, completed, peakRss.PeakBytes, forward.MaxChunk, decoder);
+        if (options.OutDir is not null) result.WriteFiles(options.OutDir);
+        return result;
+
+        void Record(Prediction p)
+        {
+            metrics.Add(p);
+            if (!p.Correct1 && misclassified.Count < options.MisclassifiedInSummary) misclassified.Add(p);
+        }
+    }
+
+    private static List<Prediction> Infer(Batch batch, ChunkedForward forward, Device device, EvalOptions options, int crop)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = empty([batch.Count, 3, crop, crop], ScalarType.Float32);
+        // Tensor.bytes takes a Span but only reads from it.
+        x.bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch.Data), batch.Data.Length));
+        // TorchSharp has no memory_format API, but an NHWC-strided input carries channels-last through every conv.
+        if (options.ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        if (device.type == DeviceType.CUDA) x = x.pin_memory().to(device, non_blocking: true);
+        if (options.Half) x = x.half();
+        var probabilities = forward.Run(x).to_type(ScalarType.Float32).softmax(1);
+        int k = Math.Min(options.TopK, (int)probabilities.shape[1]);
+        var (values, indices) = probabilities.topk(k);
+        var p = values.cpu().data<float>().ToArray();
+        var idx = indices.cpu().data<long>().ToArray();
+        var result = new List<Prediction>(batch.Count);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var (index, sample) = batch.Items[i];
+            result.Add(new Prediction(index, sample.Path, sample.Label,
+                idx.AsSpan(i * k, k).ToArray().Select(v => (int)v).ToArray(),
+                p.AsSpan(i * k, k).ToArray().Select(v => Prediction.Round(v)).ToArray()));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Forward in chunks; on CUDA out-of-memory halve the chunk and retry (timm's --retry), remembering the size
+    /// that fits for the rest of the run.
+    /// </summary>
+    internal sealed class ChunkedForward(Func<Tensor, Tensor> forward, Action<string>? log)
+    {
+        public ChunkedForward(nn.Module<Tensor, Tensor> model, Action<string>? log) : this(model.forward, log) { }
+
+        public int? MaxChunk { get; private set; }
+
+        public Tensor Run(Tensor x)
+        {
+            int n = (int)x.shape[0];
+            int chunk = Math.Min(n, MaxChunk ?? n);
+            while (true)
+            {
+                try
+                {
+                    if (chunk >= n) return forward(x);
+                    var parts = new List<Tensor>();
+                    for (int s = 0; s < n; s += chunk) parts.Add(forward(x.narrow(0, s, Math.Min(chunk, n - s))));
+                    return cat(parts, 0);
+                }
+                catch (Exception e) when (IsOutOfMemory(e) && chunk > 1)
+                {
+                    chunk /= 2;
+                    MaxChunk = chunk;
+                    log?.Invoke($"out of memory at batch {chunk * 2}: retrying with batch {chunk}");
+                }
+            }
+        }
+
+        private static bool IsOutOfMemory(Exception e) =>
+            e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) ||
+            (e.InnerException is not null && IsOutOfMemory(e.InnerException));
+    }
+
+    /// <summary>Process peak resident memory (VmHWM), which also covers libtorch's native allocations.</summary>
+    private sealed class PeakMemory
+    {
+        public long PeakBytes { get; private set; }
+
+        public void Sample()
+        {
+            try
+            {
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+                    PeakBytes = Math.Max(PeakBytes, long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024);
+                    return;
+                }
+            }
+            catch (IOException)
+            {
+                PeakBytes = Math.Max(PeakBytes, Environment.WorkingSet);
+            }
+        }
+    }
+}
