@@ -19,6 +19,8 @@ public static class EffnetApp
             LogitsCommand.Create(output),
             PredictCommand.Create(output),
             PreprocessCommand.Create(output),
+            EvalCommand.Create(output),
+            DataCommand.Create(output),
         };
         return root;
     }
