@@ -21,6 +21,7 @@ public static class EffnetApp
             PreprocessCommand.Create(output),
             EvalCommand.Create(output),
             DataCommand.Create(output),
+            FinetuneCommand.Create(output),
         };
         return root;
     }

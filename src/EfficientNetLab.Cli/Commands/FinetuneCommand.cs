@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Training;
+
+namespace EfficientNetLab.Cli.Commands;
+
+internal static class FinetuneCommand
+{
+    public static Command Create(Output output)
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Variant to train (b0…b7, v2_s, v2_m, v2_l).", DefaultValueFactory = _ => "b0" };
+        var weights = new Option<string?>("--weights", "-w") { Description = "Start from this checkpoint or published tag (classifier replaced); default: random init." };
+        var data = new Option<string>("--data", "-d") { Description = "Training ImageFolder (one sub-folder per class).", Required = true };
+        var outDir = new Option<string>("--out", "-o") { Description = "Run folder: per-epoch checkpoints, then model.pth + model.json. Rerun to resume.", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per step.", DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { Description = "Peak AdamW learning rate (warm-up, then cosine decay).", DefaultValueFactory = _ => 2e-3 };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => 0.05 };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Cross-entropy label smoothing.", DefaultValueFactory = _ => 0.1 };
+        var noFlip = new Option<bool>("--no-flip") { Description = "Disable random horizontal flips." };
+        var seed = new Option<int>("--seed") { Description = "Seed for init, shuffling and flips.", DefaultValueFactory = _ => 0 };
+        var workers = new Option<int>("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var limit = new Option<int?>("--limit") { Description = "Use only N images per epoch (quick runs)." };
+        var json = CommonOptions.Json();
+        var overrides = new PresetOverrides();
+        var command = new Command("finetune", "Train or fine-tune a variant on an ImageFolder; the result carries its classes and preset, ready for effnet eval.")
+        {
+            model, weights, data, outDir, epochs, batchSize, lr, weightDecay, smoothing, noFlip, seed, workers, device, limit, json,
+        };
+        overrides.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            bool asJson = parse.GetValue(json);
+            try
+            {
+                var basePreset = new EvalPreset(224, 256, Interpolation.Bicubic, EvalPreset.ImageNetMean, EvalPreset.ImageNetStd);
+                var options = new FineTuneOptions
+                {
+                    Variant = parse.GetValue(model)!, InitWeights = parse.GetValue(weights), TrainDir = parse.GetValue(data)!,
+                    OutDir = parse.GetValue(outDir)!, Preset = overrides.Apply(parse, basePreset), Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(weightDecay),
+                    LabelSmoothing = parse.GetValue(smoothing), HorizontalFlip = !parse.GetValue(noFlip), Seed = parse.GetValue(seed),
+                    Workers = parse.GetValue(workers), Device = parse.GetValue(device)!, Limit = parse.GetValue(limit),
+                };
+                var bar = new Progress<TrainProgress>(p => output.Err.Write(
+                    $"\repoch {p.Epoch}/{p.Epochs} {p.Done:N0}/{p.Total:N0}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s   "));
+                var result = await FineTuner.RunAsync(options, bar, line => output.Err.WriteLine($"\neffnet: {line}"), ct);
+                if (asJson)
+                    output.Json(new JsonObject
+                    {
+                        ["checkpoint"] = result.CheckpointPath, ["epochs"] = result.EpochsCompleted, ["completed"] = result.Completed,
+                        ["loss"] = result.LastLoss, ["train_accuracy"] = result.LastTrainAccuracy,
+                    });
+                else
+                    output.Line(result.Completed ? $"trained {result.EpochsCompleted} epoch(s): {result.CheckpointPath}" : $"stopped after {result.EpochsCompleted} epoch(s); rerun to continue");
+                return result.Completed ? 0 : 130;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return output.Fail(e, asJson);
+            }
+        });
+        return command;
+    }
+}

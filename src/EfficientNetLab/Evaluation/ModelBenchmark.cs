@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using EfficientNetLab.Devices;
+using EfficientNetLab.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EfficientNetLab.Evaluation;
+
+/// <summary>Throughput and latency of one batch size, medians over repeats (timm's benchmark.py reports the same).</summary>
+public sealed record BenchResult(string Model, int BatchSize, int ImageSize, string Device, string Dtype, string MemoryFormat,
+    int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double ImagesPerSecond);
+
+/// <summary>Synthetic-input inference benchmark: warm-up, then timed forward passes, as timm's benchmark.py does.</summary>
+public static class ModelBenchmark
+{
+    public static IReadOnlyList<BenchResult> Run(EfficientNet model, IEnumerable<int> batchSizes, int imageSize, string device = "auto",
+        bool half = false, bool channelsLast = false, int warmup = 3, int repeats = 10, int? threads = null,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (threads is int t) torch.set_num_threads(t);
+        var dev = ComputeDevice.Resolve(device);
+        model.eval();
+        model.to(dev);
+        if (half) model.half();
+        var results = new List<BenchResult>();
+        foreach (int batch in batchSizes)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var x = randn(batch, 3, imageSize, imageSize);
+            if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            x = x.to(dev);
+            if (half) x = x.half();
+            var times = new List<double>();
+            for (int i = 0; i < warmup + repeats; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var clock = Stopwatch.StartNew();
+                using (var y = model.forward(x))
+                {
+                    // Reading a value waits for queued CUDA kernels, so the time covers the whole pass.
+                    y[0, 0].item<float>();
+                }
+                if (i >= warmup) times.Add(clock.Elapsed.TotalMilliseconds);
+                progress?.Report($"batch {batch}: {(i < warmup ? "warm-up" : "run")} {i + 1}/{warmup + repeats} {clock.Elapsed.TotalMilliseconds:F1} ms");
+            }
+            times.Sort();
+            double median = Percentile(times, 0.5);
+            results.Add(new BenchResult(model.Variant.TorchvisionName, batch, imageSize, dev.ToString(), half ? "float16" : "float32",
+                channelsLast ? "channels_last" : "contiguous", torch.get_num_threads(), repeats, median, Percentile(times, 0.9), batch / (median / 1000)));
+        }
+        return results;
+    }
+
+    private static double Percentile(List<double> sorted, double q)
+    {
+        double pos = q * (sorted.Count - 1);
+        int lo = (int)Math.Floor(pos), hi = (int)Math.Ceiling(pos);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+}

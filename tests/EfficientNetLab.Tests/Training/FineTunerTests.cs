@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+using EfficientNetLab.Data;
+using EfficientNetLab.Evaluation;
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Training;
+using EfficientNetLab.Weights;
+
+namespace EfficientNetLab.Tests.Training;
+
+public class FineTunerTests
+{
+    private static readonly EvalPreset Tiny = new(28, 28, Interpolation.Bilinear, [0.286f, 0.286f, 0.286f], [0.353f, 0.353f, 0.353f]);
+
+    private static string FashionSubset()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-ft-data").FullName;
+        FashionMnist.Export(dir, "test", limit: 64);
+        return Path.Combine(dir, "test");
+    }
+
+    [Fact]
+    public async Task Training_learns_saves_metadata_and_resumes_where_it_stopped()
+    {
+        var data = FashionSubset();
+        var outDir = Directory.CreateTempSubdirectory("effnet-ft").FullName;
+        var options = new FineTuneOptions { TrainDir = data, OutDir = outDir, Preset = Tiny, Epochs = 3, BatchSize = 32, WarmupSteps = 2, Workers = 2, Device = "cpu" };
+
+        // Stop after the first epoch, as an interrupt would.
+        using var cts = new CancellationTokenSource();
+        var stopInEpochTwo = new CallbackProgress(p => { if (p.Epoch == 2) cts.Cancel(); });
+        var first = await FineTuner.RunAsync(options, stopInEpochTwo, cancellationToken: cts.Token);
+        Assert.False(first.Completed);
+        Assert.Equal(1, first.EpochsCompleted);
+        Assert.Equal(1, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, FineTuner.StateFile)))!["epochs_completed"]!.GetValue<int>());
+
+        var losses = new List<double>();
+        var log = new List<string>();
+        var done = await FineTuner.RunAsync(options, log: log.Add);
+        Assert.True(done.Completed);
+        Assert.Contains(log, l => l.Contains("resuming after epoch 1"));
+        Assert.Equal(2, log.Count(l => l.StartsWith("epoch ")));
+
+        // The result describes itself: eval needs only the file.
+        using var loaded = await ModelLoader.LoadAsync(null, done.CheckpointPath);
+        Assert.Equal(10, loaded.Model.NumClasses);
+        Assert.Equal(Tiny, loaded.Preset);
+        var dataset = DatasetIndex.Open(data, loaded.ClassNames);
+        Assert.Equal(LabelMapping.ClassNames, dataset.Mapping);
+        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 32, Device = "cpu" });
+        Assert.Equal(dataset.Samples.Count, result.Metrics.Images);
+    }
+
+    [Fact]
+    public void Learning_rate_warms_up_then_decays_to_zero()
+    {
+        var o = new FineTuneOptions { TrainDir = "", OutDir = "", Preset = Tiny, LearningRate = 1e-3, WarmupSteps = 10 };
+        Assert.Equal(1e-4, FineTuner.LearningRate(o, 0, 100), 12);
+        Assert.Equal(1e-3, FineTuner.LearningRate(o, 10, 100), 12);
+        Assert.True(FineTuner.LearningRate(o, 50, 100) < 1e-3);
+        Assert.Equal(0, FineTuner.LearningRate(o, 100, 100), 12);
+    }
+
+    private sealed class CallbackProgress(Action<TrainProgress> action) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => action(value);
+    }
+}
