@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using EfficientNetLab.Tests.Support;
+
+namespace EfficientNetLab.Tests.Cli;
+
+public class EvalCommandTests
+{
+    private static string SaltedFolder(out string[] bad)
+    {
+        var root = Directory.CreateTempSubdirectory("effnet-cli-eval").FullName;
+        foreach (var file in ImageFixtures.Files.Where(f => f.EndsWith(".jpg")))
+        {
+            var cls = Path.Combine(root, Path.GetFileName(file).Split('_')[0]);
+            Directory.CreateDirectory(cls);
+            File.Copy(file, Path.Combine(cls, Path.GetFileName(file)));
+        }
+        bad = [Path.Combine(root, "coffee", "zero.jpg"), Path.Combine(root, "rocket", "notes.jpg")];
+        File.WriteAllBytes(bad[0], []);
+        File.WriteAllText(bad[1], "hello");
+        return root;
+    }
+
+    [Fact]
+    public async Task Eval_reports_every_bad_file_and_writes_the_run_folder()
+    {
+        var data = SaltedFolder(out var bad);
+        var outDir = data + "-run";
+        var json = await Support.Cli.JsonAsync("eval", "--model", "b0", "--weights", Path.Combine(ParityFixtures.Variant("b0"), "state_dict.pth"),
+            "--data", data, "--batch-size", "4", "--device", "cpu", "--out", outDir);
+        Assert.True((bool)json["completed"]!);
+        Assert.Equal(20, (int)json["images"]!); // 4 photos × 5 JPEG encodings
+        Assert.Equal(bad.Order(), json["skipped_files"]!.AsArray().Select(s => (string)s!["path"]!).Order());
+        foreach (var key in new[] { "model", "top1", "top1_err", "top5", "top5_err", "param_count", "img_size", "crop_pct", "interpolation", "images_per_s", "data_wait_fraction" })
+            Assert.NotNull(json[key]);
+        foreach (var file in new[] { "predictions.csv", "skipped.csv", "summary.json", "per_class.csv", "confusion.csv" })
+            Assert.True(File.Exists(Path.Combine(outDir, file)), file);
+        Assert.Equal(21, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
+    }
+
+    [Fact]
+    public async Task Strict_eval_fails_naming_the_file()
+    {
+        var data = SaltedFolder(out var bad);
+        var (code, _, stderr) = await Support.Cli.RunAsync("eval", "--model", "b0", "--weights", "random", "--data", data,
+            "--batch-size", "4", "--device", "cpu", "--strict");
+        Assert.Equal(1, code);
+        Assert.Contains(bad, b => stderr.Contains(b));
+    }
+
+    [Fact]
+    public async Task Missing_data_folder_is_a_one_line_error()
+    {
+        var (code, _, stderr) = await Support.Cli.RunAsync("eval", "--model", "b0", "--weights", "random", "--data", "/nonexistent/val");
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/val: folder not found", stderr);
+    }
+}
