@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
 using TorchSharp;
@@ -16,16 +17,19 @@ public sealed class EvalResult
     private readonly LoadedModel loaded;
     private readonly EvalOptions options;
     private readonly Device device;
+    private readonly string deviceName;
     private readonly int? retryBatch;
 
-    internal EvalResult(LoadedModel loaded, EvalPreset preset, EvalOptions options, Device device, MetricsAccumulator metrics,
+    internal EvalResult(LoadedModel loaded, EvalPreset preset, EvalOptions options, Device device, string deviceName, MetricsAccumulator metrics,
         IReadOnlyList<Prediction> misclassified, IReadOnlyList<SkippedFile> skipped, int datasetSize, long imagesThisRun,
-        TimeSpan wall, TimeSpan dataWait, bool completed, long peakMemoryBytes, int? retryBatch, DecoderKind decoder)
+        TimeSpan wall, TimeSpan dataWait, bool completed, long peakMemoryBytes, int? retryBatch, DecoderKind decoder, MonitorSummary monitor)
     {
         this.loaded = loaded;
         this.options = options;
         this.device = device;
+        this.deviceName = deviceName;
         this.retryBatch = retryBatch;
+        Monitor = monitor;
         Preset = preset;
         Metrics = metrics;
         Misclassified = misclassified;
@@ -51,6 +55,8 @@ public sealed class EvalResult
     public bool Completed { get; }
     public long PeakMemoryBytes { get; }
     public DecoderKind Decoder { get; }
+    /// <summary>Peak and mean CPU, memory and GPU load sampled during the run (monitor.csv has every sample).</summary>
+    public MonitorSummary Monitor { get; }
     public IReadOnlyList<string> ClassNames => loaded.ClassNames;
     public double ImagesPerSecond => WallTime.TotalSeconds > 0 ? ImagesThisRun / WallTime.TotalSeconds : 0;
     public double DataWaitFraction => WallTime.TotalSeconds > 0 ? DataWait.TotalSeconds / WallTime.TotalSeconds : 0;
@@ -90,10 +96,11 @@ public sealed class EvalResult
             ["dtype"] = options.Half ? "float16" : "float32",
             ["memory_format"] = options.ChannelsLast ? "channels_last" : "contiguous",
             ["device"] = device.ToString(),
-            ["device_name"] = device.type == DeviceType.CUDA ? $"CUDA device {device.index}" : $"CPU ({Environment.ProcessorCount} cores)",
+            ["device_name"] = deviceName,
             ["peak_memory_mb"] = Math.Round(PeakMemoryBytes / 1048576.0, 1),
             ["wall_time_s"] = Math.Round(WallTime.TotalSeconds, 3),
             ["data_wait_fraction"] = Math.Round(DataWaitFraction, 4),
+            ["monitor"] = Monitor.ToJson(),
             ["published_top1"] = loaded.Published?.Acc1,
             ["published_top5"] = loaded.Published?.Acc5,
             ["ece"] = Math.Round(m.ExpectedCalibrationError, 5),

@@ -54,6 +54,8 @@ public static class Evaluator
             prefetch: 2, strict: options.Strict);
         var forward = new ChunkedForward(model, log);
 
+        var monitorCsv = options.OutDir is null ? null : NextFree(Path.Combine(options.OutDir, "monitor.csv"));
+        await using var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(1), monitorCsv);
         var clock = Stopwatch.StartNew();
         var waiting = TimeSpan.Zero;
         long processedThisRun = 0;
@@ -86,8 +88,10 @@ public static class Evaluator
                         (options.OutDir is null ? "" : $" in {options.OutDir} (continue with --resume)"));
         }
 
-        var result = new EvalResult(loaded, preset, options, device, metrics, misclassified, skipped, samples.Count,
-            processedThisRun, clock.Elapsed, waiting, completed, peakRss.PeakBytes, forward.MaxChunk, decoder);
+        var wall = clock.Elapsed;
+        await monitor.DisposeAsync();
+        var result = new EvalResult(loaded, preset, options, device, DeviceName(device), metrics, misclassified, skipped, samples.Count,
+            processedThisRun, wall, waiting, completed, peakRss.PeakBytes, forward.MaxChunk, decoder, monitor.Summary);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);
         return result;
 
@@ -96,6 +100,25 @@ public static class Evaluator
             metrics.Add(p);
             if (!p.Correct1 && misclassified.Count < options.MisclassifiedInSummary) misclassified.Add(p);
         }
+    }
+
+    /// <summary>A resumed run keeps the first session's monitor.csv and writes monitor-2.csv, monitor-3.csv, ….</summary>
+    private static string NextFree(string path)
+    {
+        if (!File.Exists(path)) return path;
+        for (int i = 2; ; i++)
+        {
+            var candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}-{i}{Path.GetExtension(path)}");
+            if (!File.Exists(candidate)) return candidate;
+        }
+    }
+
+    private static string DeviceName(Device device)
+    {
+        var report = DeviceReport.Collect();
+        return device.type == DeviceType.CUDA
+            ? report.Gpus.FirstOrDefault(g => g.Index == device.index)?.Name ?? $"CUDA device {device.index}"
+            : report.Cpu.Model ?? $"CPU ({Environment.ProcessorCount} cores)";
     }
 
     private static List<Prediction> Infer(Batch batch, ChunkedForward forward, Device device, EvalOptions options, int crop)

@@ -32,7 +32,8 @@ public class EvalCommandTests
         Assert.Equal(bad.Order(), json["skipped_files"]!.AsArray().Select(s => (string)s!["path"]!).Order());
         foreach (var key in new[] { "model", "top1", "top1_err", "top5", "top5_err", "param_count", "img_size", "crop_pct", "interpolation", "images_per_s", "data_wait_fraction" })
             Assert.NotNull(json[key]);
-        foreach (var file in new[] { "predictions.csv", "skipped.csv", "summary.json", "per_class.csv", "confusion.csv" })
+        Assert.NotNull(json["monitor"]);
+        foreach (var file in new[] { "predictions.csv", "skipped.csv", "summary.json", "per_class.csv", "confusion.csv", "monitor.csv" })
             Assert.True(File.Exists(Path.Combine(outDir, file)), file);
         Assert.Equal(21, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
     }
