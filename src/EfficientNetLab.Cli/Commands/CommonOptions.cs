@@ -20,6 +20,13 @@ internal static class CommonOptions
         DefaultValueFactory = _ => defaultValue,
     };
 
+    public static Option<int> Workers() => new("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
+
+    public static Option<string> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+
+    public static Option<int> BatchSize(int defaultValue, string description) =>
+        new("--batch-size", "-b") { Description = description, DefaultValueFactory = _ => defaultValue };
+
     public static Option<string?> BaseUrl() => new("--base-url")
     {
         Description = "Mirror that replaces torchvision's download host (also EFFNET_WEIGHTS_BASE_URL).",

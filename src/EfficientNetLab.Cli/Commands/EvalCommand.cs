@@ -13,9 +13,9 @@ internal static class EvalCommand
         var model = CommonOptions.Model(required: false);
         var data = new Option<string>("--data", "-d") { Description = "ImageFolder (class sub-folders; ImageNet wnid folders map to ImageNet indices) or a flat ImageNet val folder with LOC_val_solution.csv.", Required = true };
         var classMap = new Option<string?>("--class-map") { Description = "timm-style class map: one folder name per line, line number = class index." };
-        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per forward pass.", DefaultValueFactory = _ => 64 };
-        var workers = new Option<int>("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var batchSize = CommonOptions.BatchSize(64, "Images per forward pass.");
+        var workers = CommonOptions.Workers();
+        var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "fp16 model and inputs (GPU)." };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Feed NHWC-strided inputs (faster convolutions on CPU and tensor cores)." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images." };

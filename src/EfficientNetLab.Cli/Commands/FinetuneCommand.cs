@@ -14,14 +14,14 @@ internal static class FinetuneCommand
         var data = new Option<string>("--data", "-d") { Description = "Training ImageFolder (one sub-folder per class).", Required = true };
         var outDir = new Option<string>("--out", "-o") { Description = "Run folder: per-epoch checkpoints, then model.pth + model.json. Rerun to resume.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 5 };
-        var batchSize = new Option<int>("--batch-size", "-b") { Description = "Images per step.", DefaultValueFactory = _ => 128 };
+        var batchSize = CommonOptions.BatchSize(128, "Images per step.");
         var lr = new Option<double>("--lr") { Description = "Peak AdamW learning rate (warm-up, then cosine decay).", DefaultValueFactory = _ => 2e-3 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => 0.05 };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Cross-entropy label smoothing.", DefaultValueFactory = _ => 0.1 };
         var noFlip = new Option<bool>("--no-flip") { Description = "Disable random horizontal flips." };
         var seed = new Option<int>("--seed") { Description = "Seed for init, shuffling and flips.", DefaultValueFactory = _ => 0 };
-        var workers = new Option<int>("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
-        var device = new Option<string>("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        var workers = CommonOptions.Workers();
+        var device = CommonOptions.Device();
         var limit = new Option<int?>("--limit") { Description = "Use only N images per epoch (quick runs)." };
         var json = CommonOptions.Json();
         var overrides = new PresetOverrides();

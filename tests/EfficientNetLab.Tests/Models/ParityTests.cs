@@ -25,11 +25,7 @@ public class ParityTests
         using var model = Checkpoint.Load(Path.Combine(dir, "state_dict.pth"), variant);
         Assert.Equal(meta["keys"]!.GetValue<int>(), model.state_dict().Count);
 
-        using var input = Npy.Read(Path.Combine(dir, "input.npy"));
-        using var expected = Npy.Read(Path.Combine(dir, "logits.npy"));
-        using var _ = no_grad();
-        using var actual = model.forward(input);
-        LogitAssert.Close(expected, actual);
+        LogitAssert.MatchesFixture(model, dir);
     }
 
     [Fact]

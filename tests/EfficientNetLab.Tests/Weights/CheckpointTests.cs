@@ -13,11 +13,7 @@ public class CheckpointTests
         var dir = ParityFixtures.Variant("b0");
         using var model = Checkpoint.Load(Path.Combine(dir, "model.safetensors"));
         Assert.Equal("b0", model.Variant.Name);
-        using var input = Npy.Read(Path.Combine(dir, "input.npy"));
-        using var expected = Npy.Read(Path.Combine(dir, "logits.npy"));
-        using var _ = no_grad();
-        using var actual = model.forward(input);
-        LogitAssert.Close(expected, actual);
+        LogitAssert.MatchesFixture(model, dir);
     }
 
     [Fact]
