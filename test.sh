@@ -3,7 +3,7 @@
 # and cached under ~/.cache/efficientnet-lab), CLI tests.
 #   ./test.sh          everything, Release build
 #   ./test.sh --fast   inner loop: Debug build, skips the per-variant parity sweep
-# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy):
+# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy python3-onnx):
 #   .NET SDK 10, /usr/bin/python3 with torch, torchvision and numpy.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -22,6 +22,7 @@ public static class EffnetApp
             EvalCommand.Create(output),
             DataCommand.Create(output),
             FinetuneCommand.Create(output),
+            ExportOnnxCommand.Create(output),
         };
         return root;
     }
