@@ -3,8 +3,8 @@
 # and cached under ~/.cache/efficientnet-lab), CLI tests.
 #   ./test.sh          everything, Release build
 #   ./test.sh --fast   inner loop: Debug build, skips the per-variant parity sweep
-# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy):
-#   .NET SDK 10, /usr/bin/python3 with torch, torchvision and numpy, gcc (the device tests build a fake NVML).
+# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy python3-onnx gcc):
+#   .NET SDK 10, /usr/bin/python3 with torch, torchvision, numpy and onnx, gcc (the device tests build a fake NVML).
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -23,6 +23,7 @@ public static class EffnetApp
             DataCommand.Create(output),
             FinetuneCommand.Create(output),
             DevicesCommand.Create(output),
+            ExportOnnxCommand.Create(output),
         };
         return root;
     }

@@ -44,6 +44,10 @@ internal sealed class SqueezeExcitation : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    // The ONNX exporter spells out forward's graph (the gate is not a chain of modules) and needs the two convs.
+    internal Conv2d Fc1 => fc1;
+    internal Conv2d Fc2 => fc2;
+
     public override Tensor forward(Tensor input)
     {
         using var pooled = avgpool.forward(input);
@@ -94,6 +98,10 @@ internal sealed class EfficientNetBlock : Module<Tensor, Tensor>
         stochastic_depth = new StochasticDepth(stochasticDepthProb);
         RegisterComponents();
     }
+
+    // For the ONNX exporter, which rebuilds forward: the layers, then the residual add when there is one.
+    internal Sequential Block => block;
+    internal bool UseResidual => useResidual;
 
     private static IEnumerable<(string, Module<Tensor, Tensor>)> MBConvLayers(BlockConfig cnf, NormSettings norm)
     {

@@ -90,6 +90,10 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
         }
     }
 
+    // For the ONNX exporter, which rebuilds forward: features → global pool → flatten → classifier.
+    internal Sequential Features => features;
+    internal Sequential Classifier => classifier;
+
     /// <summary>Pooled features before the classifier, N×<see cref="FeatureChannels"/>.</summary>
     public Tensor ForwardFeatures(Tensor input)
     {

@@ -1,0 +1,116 @@
+using EfficientNetLab.Weights;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EfficientNetLab.Export;
+
+/// <summary>
+/// An exported EfficientNet (<see cref="OnnxExporter"/>) run by ONNX Runtime on the CPU. Inputs and logits are
+/// passed as managed arrays that ONNX Runtime reads and writes in place: no copies, and a caller that keeps
+/// its arrays allocates nothing per batch. Like ONNX Runtime's sessions, it may be run from several threads at once.
+/// </summary>
+public sealed class OnnxRuntimeModel : IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
+    private static readonly string[] InputNames = [OnnxExporter.InputName];
+    private static readonly string[] OutputNames = [OnnxExporter.OutputName];
+
+    public string Path { get; }
+
+    /// <summary>Variant, class names and eval preset, as the exporter stored them in metadata_props.</summary>
+    public CheckpointMetadata Metadata { get; }
+
+    public string ProducerName { get; }
+    public int NumClasses { get; }
+
+    /// <summary>Fixed input dimensions; null where the graph has a symbolic one.</summary>
+    public int? FixedBatch { get; }
+    public int? FixedHeight { get; }
+    public int? FixedWidth { get; }
+
+    /// <param name="intraOpThreads">Threads one inference may use; null lets ONNX Runtime pick (one per physical core).</param>
+    public OnnxRuntimeModel(string path, int? intraOpThreads = null)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (intraOpThreads is { } threads)
+        {
+            if (threads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), threads, "threads must be at least 1.");
+            options.IntraOpNumThreads = threads;
+        }
+        session = new InferenceSession(Path, options);
+        try
+        {
+            if (!session.InputMetadata.TryGetValue(OnnxExporter.InputName, out var input) ||
+                !session.OutputMetadata.TryGetValue(OnnxExporter.OutputName, out var output) ||
+                input.Dimensions.Length != 4 || output.Dimensions.Length != 2 || output.Dimensions[1] < 1)
+                throw new InvalidDataException(
+                    $"{path} is not an EfficientNetLab export: it needs input '{OnnxExporter.InputName}' N×3×H×W and output '{OnnxExporter.OutputName}' N×classes.");
+            static int? Fixed(int d) => d < 0 ? null : d;
+            FixedBatch = Fixed(input.Dimensions[0]);
+            FixedHeight = Fixed(input.Dimensions[2]);
+            FixedWidth = Fixed(input.Dimensions[3]);
+            NumClasses = output.Dimensions[1];
+            var meta = session.ModelMetadata;
+            ProducerName = meta.ProducerName;
+            Metadata = CheckpointMetadata.FromStringMap(meta.CustomMetadataMap);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Logits for a batch of N×3×H×W images (row-major); H and W default to the graph's fixed size.</summary>
+    public float[] Run(float[] input, int batch, int? height = null, int? width = null)
+    {
+        var logits = new float[batch * NumClasses];
+        Run(input, batch, logits, height, width);
+        return logits;
+    }
+
+    /// <summary>
+    /// Writes N×classes logits into the first N·classes elements of <paramref name="logits"/>; the input is the
+    /// first N·3·H·W elements of <paramref name="input"/>, so buffers sized for the largest batch can be reused.
+    /// </summary>
+    public void Run(float[] input, int batch, float[] logits, int? height = null, int? width = null)
+    {
+        int h = Dimension(height, FixedHeight, "height");
+        int w = Dimension(width, FixedWidth, "width");
+        if (batch < 1 || (FixedBatch is { } fixedBatch && batch != fixedBatch))
+            throw new ArgumentOutOfRangeException(nameof(batch), batch,
+                FixedBatch is null ? "batch must be at least 1." : $"this model was exported for batch {FixedBatch} (export with --dynamic-batch for others).");
+        long inputLength = (long)batch * 3 * h * w;
+        if (input.Length < inputLength)
+            throw new ArgumentException($"input holds {input.Length} floats, {batch}×3×{h}×{w} needs {inputLength}.", nameof(input));
+        int outputLength = batch * NumClasses;
+        if (logits.Length < outputLength)
+            throw new ArgumentException($"logits holds {logits.Length} floats, {batch}×{NumClasses} needs {outputLength}.", nameof(logits));
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            new Memory<float>(input, 0, (int)inputLength), [batch, 3, h, w]);
+        using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            new Memory<float>(logits, 0, outputLength), [batch, NumClasses]);
+        session.Run(runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+    }
+
+    private static int Dimension(int? requested, int? fixedValue, string name) => (requested, fixedValue) switch
+    {
+        (null, null) => throw new ArgumentException($"the model's {name} is dynamic: pass it."),
+        (null, { } f) => f,
+        ({ } r, { } f) when r != f => throw new ArgumentException($"the model was exported for {name} {f}, not {r}."),
+        ({ } r, _) when r < 1 => throw new ArgumentOutOfRangeException(name, r, $"{name} must be positive."),
+        ({ } r, _) => r,
+    };
+
+    public void Dispose()
+    {
+        session.Dispose();
+        runOptions.Dispose();
+    }
+}
