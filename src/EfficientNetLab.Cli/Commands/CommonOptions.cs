@@ -27,6 +27,18 @@ internal static class CommonOptions
     public static Option<int> BatchSize(int defaultValue, string description) =>
         new("--batch-size", "-b") { Description = description, DefaultValueFactory = _ => defaultValue };
 
+    public static Option<EfficientNetLab.Evaluation.InferenceBackend> Backend() => new("--backend")
+    {
+        Description = "libtorch (TorchSharp) or onnxruntime (CPU; exports the checkpoint once, cached next to it).",
+        DefaultValueFactory = _ => EfficientNetLab.Evaluation.InferenceBackend.LibTorch,
+        CustomParser = r => r.Tokens.Single().Value.ToLowerInvariant() switch
+        {
+            "libtorch" or "torch" => EfficientNetLab.Evaluation.InferenceBackend.LibTorch,
+            "onnxruntime" or "ort" => EfficientNetLab.Evaluation.InferenceBackend.OnnxRuntime,
+            var other => throw new ArgumentException($"--backend must be libtorch or onnxruntime, got '{other}'."),
+        },
+    };
+
     public static Option<string?> BaseUrl() => new("--base-url")
     {
         Description = "Mirror that replaces torchvision's download host (also EFFNET_WEIGHTS_BASE_URL).",

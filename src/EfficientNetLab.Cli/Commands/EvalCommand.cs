@@ -22,12 +22,13 @@ internal static class EvalCommand
         var outDir = new Option<string?>("--out", "-o") { Description = "Folder for predictions.csv, skipped.csv, per_class.csv, confusion.csv, summary.json." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run recorded in --out after its last image." };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it." };
+        var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();
         var json = CommonOptions.Json();
         var overrides = new PresetOverrides();
         var command = new Command("eval", "Accuracy run over a labelled image folder: top-1/top-5 with intervals, per-class metrics, confusion, calibration.")
         {
-            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, outDir, resume, strict, baseUrl, json,
+            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, outDir, resume, strict, backend, baseUrl, json,
         };
         overrides.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -43,6 +44,7 @@ internal static class EvalCommand
                     BatchSize = parse.GetValue(batchSize), Workers = parse.GetValue(workers), Device = parse.GetValue(device)!,
                     Half = parse.GetValue(half), ChannelsLast = parse.GetValue(channelsLast), Limit = parse.GetValue(limit),
                     OutDir = parse.GetValue(outDir), Resume = parse.GetValue(resume), Strict = parse.GetValue(strict),
+                    Backend = parse.GetValue(backend),
                 };
                 var result = await Evaluator.RunAsync(loaded, dataset.Samples, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
                     output.EvalBar(), line => output.Err.WriteLine($"effnet: {line}"), ct);

@@ -15,11 +15,12 @@ internal static class PredictCommand
         var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
         var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var overrides = new PresetOverrides();
+        var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();
         var json = CommonOptions.Json();
         var command = new Command("predict", "Classify images with the weights' own eval preset and print the top-k classes.")
         {
-            model, weights, images, topk, baseUrl, json,
+            model, weights, images, topk, backend, baseUrl, json,
         };
         overrides.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -29,7 +30,7 @@ internal static class PredictCommand
             {
                 using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!,
                     parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
-                var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse));
+                using var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse), parse.GetValue(backend));
                 var k = parse.GetValue(topk);
                 var results = new JsonArray();
                 foreach (var path in parse.GetValue(images)!)

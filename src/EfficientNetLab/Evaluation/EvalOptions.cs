@@ -18,6 +18,7 @@ public sealed record EvalOptions
     /// <summary>Stop at the first unreadable image instead of skipping it.</summary>
     public bool Strict { get; init; }
     public int TopK { get; init; } = 5;
+    public InferenceBackend Backend { get; init; } = InferenceBackend.LibTorch;
     /// <summary>Misclassified files kept in the summary (all are in predictions.csv).</summary>
     public int MisclassifiedInSummary { get; init; } = 50;
 }

@@ -93,6 +93,7 @@ public sealed class EvalResult
             ["batch_size"] = options.BatchSize,
             ["retry_batch_size"] = retryBatch,
             ["workers"] = options.Workers,
+            ["backend"] = options.Backend == InferenceBackend.OnnxRuntime ? "onnxruntime" : "libtorch",
             ["dtype"] = options.Half ? "float16" : "float32",
             ["memory_format"] = options.ChannelsLast ? "channels_last" : "contiguous",
             ["device"] = device.ToString(),

@@ -52,7 +52,10 @@ public static class Evaluator
             : options.Resume ? PredictionLog.Append(options.OutDir, options.TopK) : PredictionLog.Create(options.OutDir, options.TopK);
         var loader = new BatchLoader(samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
             prefetch: 2, strict: options.Strict);
-        var forward = new ChunkedForward(model, log);
+        if (options.Backend == InferenceBackend.OnnxRuntime && (options.Half || options.ChannelsLast || device.type != DeviceType.CPU))
+            throw new ArgumentException("--backend onnxruntime runs float32 on the CPU: drop --half, --channels-last and --device cuda.");
+        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
+        var forward = new ChunkedForward(backend.Forward, log);
 
         var monitorCsv = options.OutDir is null ? null : NextFree(Path.Combine(options.OutDir, "monitor.csv"));
         await using var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(1), monitorCsv);
@@ -154,8 +157,6 @@ public static class Evaluator
     /// </summary>
     internal sealed class ChunkedForward(Func<Tensor, Tensor> forward, Action<string>? log)
     {
-        public ChunkedForward(nn.Module<Tensor, Tensor> model, Action<string>? log) : this(model.forward, log) { }
-
         public int? MaxChunk { get; private set; }
 
         public Tensor Run(Tensor x)

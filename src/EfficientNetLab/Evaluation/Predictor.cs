@@ -8,9 +8,13 @@ namespace EfficientNetLab.Evaluation;
 public sealed record ClassScore(int Index, string Label, double Probability);
 
 /// <summary>Classifies images with a loaded model and its weights' eval preset.</summary>
-public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia)
+public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia,
+    InferenceBackend backend = InferenceBackend.LibTorch) : IDisposable
 {
     private readonly Preprocessor preprocessor = new(preset ?? loaded.Preset, decoder);
+    private readonly BackendForward forward = new(loaded, backend, (preset ?? loaded.Preset).CropSize);
+
+    public void Dispose() => forward.Dispose();
 
     public EvalPreset Preset => preprocessor.Preset;
 
@@ -19,7 +23,7 @@ public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, Dec
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var input = preprocessor.ToTensor(imagePath);
-        var probabilities = loaded.Model.forward(input).softmax(1)[0];
+        var probabilities = forward.Forward(input).softmax(1)[0];
         var (values, indices) = probabilities.topk(Math.Min(topk, loaded.Model.NumClasses));
         var p = values.data<float>().ToArray();
         var idx = indices.data<long>().ToArray();

@@ -55,4 +55,24 @@ public class EvalCommandTests
         Assert.Equal(1, code);
         Assert.Contains("/nonexistent/val: folder not found", stderr);
     }
+
+    [Fact]
+    public async Task Onnxruntime_backend_gives_the_same_predictions_as_libtorch()
+    {
+        var data = SaltedFolder(out _);
+        var dir = Directory.CreateTempSubdirectory("effnet-ort").FullName;
+        var checkpoint = Path.Combine(dir, "b0.pth");
+        File.Copy(Path.Combine(ParityFixtures.Variant("b0"), "state_dict.pth"), checkpoint);
+        async Task<List<string>> Run(string backend)
+        {
+            var outDir = Path.Combine(dir, backend);
+            var json = await Support.Cli.JsonAsync("eval", "--model", "b0", "--weights", checkpoint, "--data", data,
+                "--batch-size", "8", "--device", "cpu", "--backend", backend, "--out", outDir);
+            Assert.Equal(backend, (string)json["backend"]!);
+            // Top-5 indices per image; probabilities may differ in the last digits between runtimes.
+            return File.ReadLines(Path.Combine(outDir, "predictions.csv")).Skip(1).Select(l => string.Join(',', l.Split(',').Take(8))).ToList();
+        }
+        Assert.Equal(await Run("libtorch"), await Run("onnxruntime"));
+        Assert.Single(Directory.GetFiles(dir, "b0.pth.*.onnx")); // exported once, cached next to the checkpoint
+    }
 }
