@@ -20,12 +20,17 @@ cells = [
     ("#!efficientnet --model b0 --weights random --name m", ["m = efficientnet_b0", "5.289 M", "random init"], []),
     (f"#!classify --model m {image} --topk 3", ["effnet-gallery", "data:image/png;base64,", "chelsea.png"], []),
     ("m.Model.NumClasses", ["1000"], []),
+    # The package's libtorch, not Debian's 1.13 from /usr/lib, is the one TorchSharp bound to.
+    ("EfficientNetLab.Devices.TorchRuntime.PreloadedLibTorch", ["libtorch-cpu-linux-x64/2.10.0/"], []),
     ("using Plotly.NET;\n"
      "var trace = new Trace(\"scatter\");\n"
      "trace.SetProperty(\"x\", new[] { 1, 2, 3 });\n"
      "trace.SetProperty(\"y\", new[] { 2, 4, 3 });\n"
      "GenericChart.ofTraceObject(true, trace)",
      ["Plotly.newPlot", '"type":"scatter"'], ["cdn.plot.ly", "require.config", 'data-effnet="plotly.js"']),
+    # Plotly.NET asked for FSharp.Core 10.1 and got the host's copy: one FSharp.Core in the process.
+    ('string.Join(";", AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name == "FSharp.Core").Select(a => "FSharp.Core " + a.GetName().Version))',
+     ["FSharp.Core 10.0.0.0"], [";"]),
 ]
 
 nb = nbformat.v4.new_notebook()
