@@ -124,7 +124,8 @@ internal static class RunMagics
         });
         var result = await Task.Run(() => Evaluator.RunAsync(model, dataset.Samples, options, progress: progress,
             log: line => context.DisplayAs(line, "text/plain"), cancellationToken: context.CancellationToken));
-        // The result variable is set first: after an interrupt the kernel may drop displays, never the variable.
+        // An interrupt completes the command at once while this handler runs on until the evaluator stops at the
+        // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
         await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
         bar.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
         context.Display(result, "text/html", "text/plain");
