@@ -48,6 +48,17 @@ public class MagicTests(NotebookKernel notebook)
         Assert.Contains("--help", r.Html());
     }
 
+    [Theory]
+    [InlineData("#!efficientnet --model ", "v2_s")]
+    [InlineData("#!efficientnet --weights ", "imagenet1k_v1")]
+    [InlineData("#!accuracy --device ", "cuda")]
+    public async Task Options_complete_their_values(string code, string expected)
+    {
+        var r = await notebook.Kernel.SendAsync(new RequestCompletions(code, new LinePosition(0, code.Length)));
+        var completions = r.Events.OfType<CompletionsProduced>().Single().Completions.Select(c => c.DisplayText);
+        Assert.Contains(expected, completions);
+    }
+
     [Fact]
     public async Task Cuda_info_shows_the_device_card()
     {
