@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -37,6 +38,35 @@ public static class TorchRuntime
         setenv("ONEDNN_MAX_CPU_ISA", OneDnnIsaCap, overwrite: 0);
         TuneAllocator();
         PatchedFiles = TorchNativeCompat.EnsureLoadable();
+        PreloadPackageLibTorch();
+    }
+
+    /// <summary>The libtorch.so loaded by full path before TorchSharp's first call, if that was needed.</summary>
+    public static string? PreloadedLibTorch { get; private set; }
+
+    /// <summary>
+    /// In a notebook (#r "nuget:") libtorch sits in the NuGet cache and no deps.json points there, so TorchSharp
+    /// dlopens "libtorch_cpu.so" by bare name and gets a system copy first when there is one: Debian's
+    /// python3-torch installs libtorch 1.13 into /usr/lib/x86_64-linux-gnu (measured: undefined symbols or a
+    /// segfault). Loading the package's libtorch.so by full path first makes the loader bind that name to the
+    /// package's copy (libtorch.so pulls libtorch_cpu.so from its own folder through RUNPATH $ORIGIN).
+    /// Executables that carry libtorch in their app folder (the CLI, the tests) are left alone.
+    /// </summary>
+    private static void PreloadPackageLibTorch()
+    {
+        const string lib = "libtorch.so";
+        var native = Path.Combine("runtimes", "linux-x64", "native");
+        if (File.Exists(Path.Combine(AppContext.BaseDirectory, lib)) || File.Exists(Path.Combine(AppContext.BaseDirectory, native, lib)))
+            return;
+        var version = typeof(TorchRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "LibTorchVersion")?.Value;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
+        if (string.IsNullOrEmpty(packages))
+            packages = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var path = Path.Combine(packages, "libtorch-cpu-linux-x64", version ?? "", native, lib);
+        if (version is null || !File.Exists(path)) return;
+        NativeLibrary.Load(path);
+        PreloadedLibTorch = path;
     }
 
     /// <summary>

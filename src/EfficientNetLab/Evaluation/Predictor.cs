@@ -22,8 +22,10 @@ public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, Dec
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var input = preprocessor.ToTensor(imagePath);
-        var probabilities = forward.Forward(input).softmax(1)[0];
+        // Follow the model wherever it was put (#!efficientnet --device cuda --half).
+        var weight = loaded.Model.parameters().First();
+        var input = preprocessor.ToTensor(imagePath).to(weight.dtype, weight.device);
+        var probabilities = forward.Forward(input).to(ScalarType.Float32).softmax(1)[0].cpu();
         var (values, indices) = probabilities.topk(Math.Min(topk, loaded.Model.NumClasses));
         var p = values.data<float>().ToArray();
         var idx = indices.data<long>().ToArray();

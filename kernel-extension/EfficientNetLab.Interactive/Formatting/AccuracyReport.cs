@@ -1,0 +1,114 @@
+using System.Text;
+using EfficientNetLab.Evaluation;
+using EfficientNetLab.Imaging;
+using static EfficientNetLab.Interactive.Formatting.Html;
+
+namespace EfficientNetLab.Interactive.Formatting;
+
+/// <summary>The end of #!accuracy: headline against torchvision's numbers, where the errors are, how calibrated it is.</summary>
+internal static class AccuracyReport
+{
+    /// <summary>Classes shown in the confusion heatmap: beyond this, the most confused ones only.</summary>
+    public const int HeatmapClasses = 20;
+    private const int GalleryImages = 12;
+
+    public static string Html(EvalResult r)
+    {
+        var j = r.ToJson();
+        var m = r.Metrics;
+        var sb = new StringBuilder();
+        sb.Append($"<div class=\"effnet-accuracy\" style=\"font-family:system-ui,sans-serif;font-size:13px\"><h3 style=\"margin:4px 0\">{E(j["model"])} — {E(j["weights"])}{(r.Completed ? "" : " <span style=\"color:#d62\">(interrupted: partial results)</span>")}</h3>");
+        sb.Append(Grid(["", "this run", "95% CI", "published"], [
+            ["top-1", $"<b>{E(j["top1"])}%</b>", $"{E(j["top1_ci95"]![0])}–{E(j["top1_ci95"]![1])}", j["published_top1"] is { } p1 ? $"{E(p1)}%" : "—"],
+            ["top-5", $"<b>{E(j["top5"])}%</b>", $"{E(j["top5_ci95"]![0])}–{E(j["top5_ci95"]![1])}", j["published_top5"] is { } p5 ? $"{E(p5)}%" : "—"],
+        ]));
+        sb.Append(Table([
+            ("images", $"{m.Images:N0} evaluated of {r.DatasetSize:N0}, {r.Skipped.Count:N0} skipped"),
+            ("throughput", $"{F(r.ImagesPerSecond, "0.0")} img/s on {E(j["device"])}, batch {E(j["batch_size"])}, {E(j["dtype"])}, data wait {F(r.DataWaitFraction * 100, "0")}%, peak memory {E(j["peak_memory_mb"])} MB, {Duration(r.WallTime)}"),
+            ("preset", E(r.Preset.ToString())),
+            ("ECE", F(m.ExpectedCalibrationError, "0.0000")),
+        ]));
+        sb.Append("<div style=\"display:flex;flex-wrap:wrap\">").Append(PlotlyHtml.Render(Confusion(r))).Append(PlotlyHtml.Render(Reliability(r))).Append("</div>");
+        var perClass = m.PerClass(r.ClassNames).Where(c => c.Support > 0).OrderBy(c => c.Accuracy).ThenBy(c => c.Index).ToList();
+        sb.Append($"<details><summary>per-class metrics ({perClass.Count} classes, worst first)</summary>");
+        sb.Append(Grid(["class", "name", "support", "accuracy", "precision", "recall", "F1"], perClass.Take(200).Select(c => (IReadOnlyList<string>)[
+            $"{c.Index}", E(c.Name), $"{c.Support}", F(c.Accuracy, "0.000"), F(c.Precision, "0.000"), F(c.Recall, "0.000"), F(c.F1, "0.000")])));
+        sb.Append("</details>");
+        if (r.Misclassified.Count > 0)
+        {
+            sb.Append($"<div><b>misclassified</b> (first {Math.Min(GalleryImages, r.Misclassified.Count)} of {m.Images - m.Top1Correct:N0})</div><div style=\"display:flex;flex-wrap:wrap;gap:8px\">");
+            foreach (var p in r.Misclassified.Take(GalleryImages))
+            {
+                sb.Append("<figure style=\"margin:0;width:130px;font-size:11px\">").Append(Thumbnail(p.Path));
+                sb.Append($"<figcaption>true: {E(r.ClassNames[p.Label])}<br/><span style=\"color:#b00\">pred: {E(r.ClassNames[p.Predicted])} ({F(p.Confidence * 100, "0")}%)</span></figcaption></figure>");
+            }
+            sb.Append("</div>");
+        }
+        return sb.Append("</div>").ToString();
+    }
+
+    public static string Text(EvalResult r)
+    {
+        var j = r.ToJson();
+        return $"{j["model"]} {j["weights"]}{(r.Completed ? "" : " (interrupted: partial results)")}\n" +
+               $"  top-1 {j["top1"]}%{(j["published_top1"] is { } p1 ? $" (published {p1}%)" : "")}, top-5 {j["top5"]}%{(j["published_top5"] is { } p5 ? $" (published {p5}%)" : "")}\n" +
+               $"  {r.Metrics.Images:N0} images, {r.Skipped.Count:N0} skipped, {F(r.ImagesPerSecond, "0.0")} img/s, ECE {F(r.Metrics.ExpectedCalibrationError, "0.0000")}";
+    }
+
+    /// <summary>Rows = true class, columns = predicted; with many classes only those in the most frequent confusions.</summary>
+    internal static IReadOnlyList<int> HeatmapClassesOf(EvalResult r)
+    {
+        var m = r.Metrics;
+        var present = m.PerClass(r.ClassNames).Where(c => c.Support > 0 || c.Predicted > 0).Select(c => c.Index).ToList();
+        if (present.Count <= HeatmapClasses) return present;
+        var chosen = new List<int>();
+        foreach (var (a, p, _) in m.Confusions())
+        {
+            foreach (var c in new[] { a, p })
+                if (!chosen.Contains(c) && chosen.Count < HeatmapClasses) chosen.Add(c);
+            if (chosen.Count >= HeatmapClasses) break;
+        }
+        return chosen.Count > 0 ? chosen.Order().ToList() : present.Take(HeatmapClasses).ToList();
+    }
+
+    private static Plotly.NET.GenericChart Confusion(EvalResult r)
+    {
+        var classes = HeatmapClassesOf(r);
+        var names = classes.Select(c => Short(r.ClassNames[c])).ToArray();
+        var z = classes.Select(a => classes.Select(p => (double)r.Metrics.Confusion(a, p)).ToArray()).ToArray();
+        var all = r.Metrics.PerClass(r.ClassNames).Count(c => c.Support > 0 || c.Predicted > 0);
+        return PlotlyHtml.Chart([PlotlyHtml.Trace("heatmap", ("z", z), ("x", names), ("y", names), ("colorscale", "Blues"))],
+            all > classes.Count ? $"confusion: {classes.Count} most confused of {all} classes" : "confusion matrix", 520, 460, layout: [
+                ("xaxis", new Dictionary<string, object> { ["title"] = new Dictionary<string, string> { ["text"] = "predicted" }, ["type"] = "category" }),
+                ("yaxis", new Dictionary<string, object> { ["title"] = new Dictionary<string, string> { ["text"] = "true" }, ["type"] = "category", ["autorange"] = "reversed" }),
+            ]);
+    }
+
+    private static Plotly.NET.GenericChart Reliability(EvalResult r)
+    {
+        var bins = r.Metrics.Reliability().Where(b => b.Count > 0).ToList();
+        return PlotlyHtml.Chart([
+            PlotlyHtml.Trace("scatter", ("name", "perfect calibration"), ("mode", "lines"), ("x", new[] { 0.0, 1.0 }), ("y", new[] { 0.0, 1.0 }),
+                ("line", new Dictionary<string, object> { ["dash"] = "dash", ["color"] = "#999" })),
+            PlotlyHtml.Trace("scatter", ("name", "model"), ("mode", "lines+markers"), ("x", bins.Select(b => b.MeanConfidence).ToArray()),
+                ("y", bins.Select(b => b.Accuracy).ToArray()), ("text", bins.Select(b => $"{b.Count} images").ToArray())),
+        ], $"reliability (ECE {F(r.Metrics.ExpectedCalibrationError, "0.000")})", 420, 400, layout: [
+            ("xaxis", new Dictionary<string, object> { ["title"] = new Dictionary<string, string> { ["text"] = "confidence" }, ["range"] = new[] { 0, 1 } }),
+            ("yaxis", new Dictionary<string, object> { ["title"] = new Dictionary<string, string> { ["text"] = "accuracy" }, ["range"] = new[] { 0, 1 } }),
+        ]);
+    }
+
+    private static string Short(string name) => name.Length > 24 ? name[..23] + "…" : name;
+
+    private static string Thumbnail(string path)
+    {
+        try
+        {
+            return Img(PngDataUri(ImageDecoder.Decode(path), 128), path, 128);
+        }
+        catch (Exception e) when (e is ImageDecodeException or IOException)
+        {
+            return $"<div style=\"color:#b00\">{E(Path.GetFileName(path))}: unreadable</div>";
+        }
+    }
+}

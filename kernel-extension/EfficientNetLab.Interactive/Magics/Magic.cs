@@ -1,0 +1,102 @@
+using System.Text;
+using EfficientNetLab.Imaging;
+using EfficientNetLab.Weights;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Directives;
+
+namespace EfficientNetLab.Interactive.Magics;
+
+/// <summary>Options every magic has.</summary>
+public abstract class MagicCommand : KernelDirectiveCommand
+{
+    public bool Help { get; set; }
+}
+
+/// <summary>A magic's name, description and parameters: what --help prints.</summary>
+public sealed record MagicHelp(string Name, string Description, string Usage, IReadOnlyList<(string Name, string Description)> Parameters)
+{
+    public override string ToString()
+    {
+        var sb = new StringBuilder($"{Name}: {Description}\nusage: {Usage}\n");
+        foreach (var (n, d) in Parameters) sb.Append($"  {(n.Length == 0 ? "<value>" : n),-18} {d}\n");
+        return sb.ToString().TrimEnd();
+    }
+}
+
+internal static class Magic
+{
+    /// <summary>
+    /// Registers a magic with its own --help (dotnet-interactive has none, and Jupyter never asks for hover text)
+    /// and turns any failure into one line: a notebook user needs the reason, not a .NET stack trace.
+    /// </summary>
+    public static MagicHelp Add<TCommand>(Kernel kernel, string name, string description, string usage,
+        IEnumerable<KernelDirectiveParameter> parameters, Func<TCommand, KernelInvocationContext, Task> run)
+        where TCommand : MagicCommand
+    {
+        var directive = new KernelActionDirective(name) { Description = description };
+        foreach (var p in parameters) directive.Parameters.Add(p);
+        directive.Parameters.Add(new KernelDirectiveParameter("--help", "Show what this magic does and its options.") { Flag = true });
+        var help = new MagicHelp(name, description, usage, directive.Parameters.Select(p => (p.Name, p.Description)).ToArray());
+        kernel.AddDirective<TCommand>(directive, async (command, context) =>
+        {
+            if (command.Help)
+            {
+                context.Display(help, "text/html", "text/plain");
+                return;
+            }
+            try
+            {
+                await run(command, context);
+            }
+            catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+            {
+                // The interrupt itself is reported by the kernel; what was shown so far stays.
+            }
+            catch (Exception e)
+            {
+                context.Fail(command, message: $"{name}: {OneLine(e)} (see {name} --help)");
+            }
+        });
+        return help;
+    }
+
+    public static string OneLine(Exception e)
+    {
+        while (e is AggregateException { InnerException: { } inner } || e is TypeInitializationException { InnerException: { } } ||
+               e is System.Reflection.TargetInvocationException { InnerException: { } })
+            e = e.InnerException!;
+        var message = e switch
+        {
+            FileNotFoundException f when f.FileName is not null => $"{f.FileName}: file not found.",
+            _ => e.Message,
+        };
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length > 0 ? line : e.GetType().Name;
+    }
+
+    public static KernelDirectiveParameter Option(string name, string description, IEnumerable<string>? completions = null,
+        bool implicitName = false, string typeHint = "text", int maxOccurrences = 1)
+    {
+        var p = new KernelDirectiveParameter(name, description) { AllowImplicitName = implicitName, TypeHint = typeHint, MaxOccurrences = maxOccurrences };
+        if (completions is not null)
+        {
+            var values = completions.ToArray();
+            p.AddCompletions(() => values);
+        }
+        return p;
+    }
+
+    public static KernelDirectiveParameter Flag(string name, string description) => new(name, description) { Flag = true };
+
+    public static IEnumerable<string> Variants => Models.EfficientNetVariants.All.Select(v => v.Name);
+
+    public static IEnumerable<string> WeightTags => ["imagenet1k_v1", "imagenet1k_v2", "default", "random"];
+
+    public static IEnumerable<string> Devices => ["auto", "cpu", "cuda"];
+
+    public static IEnumerable<string> Interpolations => Enum.GetNames<Interpolation>().Select(n => n.ToLowerInvariant());
+
+    public static string Require(string? value, string option) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{option} is required.") : value;
+}

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Globalization;
+using EfficientNetLab.Data;
+using EfficientNetLab.Evaluation;
+using EfficientNetLab.Interactive.Formatting;
+using EfficientNetLab.Interactive.Hosting;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Formatting;
+using Microsoft.DotNet.Interactive.CSharp;
+using static EfficientNetLab.Interactive.Magics.Magic;
+
+namespace EfficientNetLab.Interactive.Magics;
+
+public sealed class AccuracyCommand : MagicCommand
+{
+    public string? Model { get; set; }
+    public string? Data { get; set; }
+    public string? ClassMap { get; set; }
+    public int BatchSize { get; set; } = 64;
+    public int Workers { get; set; }
+    public string? Device { get; set; }
+    public bool Half { get; set; }
+    public bool ChannelsLast { get; set; }
+    public int? Limit { get; set; }
+    public string? Out { get; set; }
+    public bool Resume { get; set; }
+    public bool Strict { get; set; }
+    public string? Name { get; set; }
+}
+
+public sealed class BenchmarkCommand : MagicCommand
+{
+    public string? Model { get; set; }
+    public string? BatchSize { get; set; }
+    public int? ImageSize { get; set; }
+    public int Warmup { get; set; } = 3;
+    public int Repeats { get; set; } = 10;
+    public int? Threads { get; set; }
+    public string? Device { get; set; }
+    public bool Half { get; set; }
+    public bool ChannelsLast { get; set; }
+}
+
+public sealed class CudaInfoCommand : MagicCommand
+{
+    public double? Watch { get; set; }
+    public int? Samples { get; set; }
+}
+
+/// <summary>#!accuracy, #!benchmark and #!cuda-info: long-running work with live views that an interrupt stops.</summary>
+internal static class RunMagics
+{
+    public static IEnumerable<MagicHelp> Register(Kernel kernel, ModelVariables models)
+    {
+        yield return Add<AccuracyCommand>(kernel, "#!accuracy",
+            "Accuracy run over a labelled image folder with a live progress bar; interrupt keeps the partial results.",
+            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume]] [--name accuracy]",
+            [
+                Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
+                Option("--data", "ImageFolder (class sub-folders) or a flat ImageNet val folder with LOC_val_solution.csv."),
+                Option("--class-map", "timm-style class map: one folder name per line."),
+                Option("--batch-size", "Images per forward pass. Default: 64.", ["16", "32", "64", "128"], typeHint: "number"),
+                Option("--workers", "Decode workers (0 = one per core).", typeHint: "number"),
+                Option("--device", "Default: the device the model was loaded on.", Magic.Devices),
+                Flag("--half", "float16 model and inputs (GPU)."),
+                Flag("--channels-last", "NHWC-strided inputs."),
+                Option("--limit", "Evaluate only the first N images.", typeHint: "number"),
+                Option("--out", "Folder for predictions.csv, per_class.csv, confusion.csv, summary.json."),
+                Flag("--resume", "Continue the run recorded in --out."),
+                Flag("--strict", "Stop at the first unreadable image instead of skipping it."),
+                Option("--name", "C# variable that receives the EvalResult (also after an interrupt). Default: accuracy."),
+            ],
+            (c, ctx) => AccuracyAsync(c, ctx, models));
+
+        yield return Add<BenchmarkCommand>(kernel, "#!benchmark",
+            "Inference throughput and latency on synthetic input, per batch size: table and chart.",
+            "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N]",
+            [
+                Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
+                Option("--batch-size", "Comma-separated batch sizes. Default: 1,8.", ["1", "1,8", "1,8,32"]),
+                Option("--image-size", "Input side. Default: the model's eval crop.", typeHint: "number"),
+                Option("--warmup", "Untimed passes per batch size. Default: 3.", typeHint: "number"),
+                Option("--repeats", "Timed passes per batch size. Default: 10.", typeHint: "number"),
+                Option("--threads", "torch.set_num_threads for the run.", typeHint: "number"),
+                Option("--device", "Default: the device the model was loaded on.", Magic.Devices),
+                Flag("--half", "float16 (GPU)."),
+                Flag("--channels-last", "NHWC-strided inputs."),
+            ],
+            (c, ctx) => BenchmarkAsync(c, ctx, models));
+
+        yield return Add<CudaInfoCommand>(kernel, "#!cuda-info",
+            "What TorchSharp can compute on here: CUDA, libtorch, CPU, memory. --watch draws live CPU/memory use until interrupted.",
+            "#!cuda-info [--watch SECONDS] [--samples N]",
+            [
+                Option("--watch", "Sample every SECONDS and update a chart in place until the cell is interrupted.", ["1", "2", "5"], typeHint: "number"),
+                Option("--samples", "With --watch: stop by itself after N samples.", typeHint: "number"),
+            ],
+            CudaInfoAsync);
+    }
+
+    private static async Task AccuracyAsync(AccuracyCommand c, KernelInvocationContext context, ModelVariables models)
+    {
+        var modelName = Require(c.Model, "--model");
+        var model = models.Get(modelName);
+        var settings = ModelSettings.Of(model);
+        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model.ClassNames, c.ClassMap);
+        foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
+        var options = new EvalOptions
+        {
+            BatchSize = c.BatchSize, Workers = c.Workers, Device = c.Device ?? settings.Device, Half = c.Half || settings.Half,
+            ChannelsLast = c.ChannelsLast || settings.ChannelsLast, Limit = c.Limit, OutDir = c.Out, Resume = c.Resume, Strict = c.Strict,
+        };
+        var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
+        int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
+        var view = new EvalProgressView(title, new EvalProgress(0, total, 0, 0, 0, 0, TimeSpan.Zero));
+        var bar = context.Display(view, "text/html", "text/plain");
+        var throttle = Stopwatch.StartNew();
+        var progress = new Inline<EvalProgress>(p =>
+        {
+            view = view with { Progress = p };
+            if (throttle.ElapsedMilliseconds < 200 && p.Done < p.Total) return;
+            bar.Update(view);
+            throttle.Restart();
+        });
+        var result = await Task.Run(() => Evaluator.RunAsync(model, dataset.Samples, options, progress: progress,
+            log: line => context.DisplayAs(line, "text/plain"), cancellationToken: context.CancellationToken));
+        // An interrupt completes the command at once while this handler runs on until the evaluator stops at the
+        // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
+        await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
+        bar.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
+        context.Display(result, "text/html", "text/plain");
+    }
+
+    private static async Task BenchmarkAsync(BenchmarkCommand c, KernelInvocationContext context, ModelVariables models)
+    {
+        var modelName = Require(c.Model, "--model");
+        var model = models.Get(modelName);
+        var settings = ModelSettings.Of(model);
+        var batches = (c.BatchSize ?? "1,8").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b
+                : throw new ArgumentException($"--batch-size takes positive integers separated by commas, got '{c.BatchSize}'.")).ToArray();
+        if (c.Repeats < 1 || c.Warmup < 0) throw new ArgumentException("--repeats must be at least 1 and --warmup at least 0.");
+        var status = context.DisplayAs("starting…", "text/plain");
+        var throttle = Stopwatch.StartNew();
+        var progress = new Inline<string>(line =>
+        {
+            if (throttle.ElapsedMilliseconds < 200) return;
+            status.Update(line);
+            throttle.Restart();
+        });
+        var results = await Task.Run(() => ModelBenchmark.Run(model.Model, batches, c.ImageSize ?? model.Preset.CropSize,
+            c.Device ?? settings.Device, c.Half || settings.Half, c.ChannelsLast || settings.ChannelsLast, c.Warmup, c.Repeats, c.Threads,
+            progress, context.CancellationToken));
+        status.Update($"done: {results.Count} batch size(s)");
+        context.Display(new BenchmarkReport(modelName, results), "text/html", "text/plain");
+    }
+
+    private static async Task CudaInfoAsync(CudaInfoCommand c, KernelInvocationContext context)
+    {
+        context.Display(DeviceInfo.Collect(), "text/html", "text/plain");
+        if (c.Watch is not double seconds) return;
+        if (seconds < 0.2) throw new ArgumentException($"--watch must be at least 0.2 seconds, got {seconds}.");
+        if (c.Samples is < 1) throw new ArgumentException("--samples must be at least 1.");
+        var sampler = new SystemSampler();
+        sampler.CpuPercent();
+        var samples = new List<(double, double, double, double)>();
+        var clock = Stopwatch.StartNew();
+        DisplayedValue? chart = null;
+        var ct = context.CancellationToken;
+        try
+        {
+            while (c.Samples is not int n || samples.Count < n)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
+                var mem = SystemSampler.MemInfo();
+                double memPct = mem.TotalBytes > 0 ? 100.0 * (mem.TotalBytes - mem.AvailableBytes) / mem.TotalBytes : 0;
+                samples.Add((Math.Round(clock.Elapsed.TotalSeconds, 1), sampler.CpuPercent() ?? 0, memPct, Environment.WorkingSet / 1048576.0));
+                var view = new WatchView(samples.ToArray(), Stopped: false);
+                if (chart is null) chart = context.Display(view, "text/html", "text/plain");
+                else chart.Update(view);
+            }
+        }
+        finally
+        {
+            chart?.Update(new WatchView(samples.ToArray(), Stopped: true));
+        }
+    }
+
+    private static CSharpKernel CSharp(KernelInvocationContext context) =>
+        (context.HandlingKernel.RootKernel as CompositeKernel)?.ChildKernels.OfType<CSharpKernel>().First()
+        ?? context.HandlingKernel as CSharpKernel ?? throw new InvalidOperationException("no C# kernel.");
+}

@@ -1,0 +1,285 @@
+using System.Reactive.Linq;
+using Microsoft.DotNet.Interactive;
+using Microsoft.DotNet.Interactive.Commands;
+using Microsoft.DotNet.Interactive.Events;
+
+namespace EfficientNetLab.Interactive.Tests;
+
+[CollectionDefinition("notebook")]
+public class NotebookCollection : ICollectionFixture<NotebookKernel>;
+
+/// <summary>Every magic through a C# notebook kernel that loaded the packed extension from the local feed.</summary>
+[Collection("notebook")]
+public class MagicTests(NotebookKernel notebook)
+{
+    private static readonly string Chelsea = Repo.Sample("chelsea.png");
+    private static readonly string Coffee = Repo.Sample("coffee.png");
+
+    private async Task<KernelCommandResult> Model(string name = "m")
+    {
+        var r = await notebook.Run($"#!efficientnet --model b0 --weights random --name {name}");
+        r.Succeeded();
+        return r;
+    }
+
+    [Fact]
+    public void Loading_announces_every_magic_and_sends_plotly_js_once()
+    {
+        var html = notebook.LoadResult.Html();
+        foreach (var magic in new[] { "#!cuda-info", "#!efficientnet", "#!classify", "#!preprocess", "#!accuracy", "#!benchmark" })
+            Assert.Contains($"<code>{magic}</code>", html);
+        Assert.Contains("data-effnet=\"plotly.js\"", html);
+        Assert.Contains("Plotly", html);
+        Assert.Contains(notebook.LoadResult.Events, e => e is KernelExtensionLoaded);
+    }
+
+    [Theory]
+    [InlineData("#!cuda-info")]
+    [InlineData("#!efficientnet")]
+    [InlineData("#!classify")]
+    [InlineData("#!preprocess")]
+    [InlineData("#!accuracy")]
+    [InlineData("#!benchmark")]
+    public async Task Every_magic_has_help(string magic)
+    {
+        var r = await notebook.Run($"{magic} --help");
+        r.Succeeded();
+        Assert.Contains($"usage: {magic}", r.Text());
+        Assert.Contains("--help", r.Html());
+    }
+
+    [Theory]
+    [InlineData("#!efficientnet --model ", "v2_s")]
+    [InlineData("#!efficientnet --weights ", "imagenet1k_v1")]
+    [InlineData("#!accuracy --device ", "cuda")]
+    public async Task Options_complete_their_values(string code, string expected)
+    {
+        var r = await notebook.Kernel.SendAsync(new RequestCompletions(code, new LinePosition(0, code.Length)));
+        var completions = r.Events.OfType<CompletionsProduced>().Single().Completions.Select(c => c.DisplayText);
+        Assert.Contains(expected, completions);
+    }
+
+    [Fact]
+    public async Task Cuda_info_shows_the_device_card()
+    {
+        var r = await notebook.Run("#!cuda-info");
+        r.Succeeded();
+        Assert.Contains("Compute devices", r.Html());
+        Assert.Contains("libtorch", r.Html());
+        Assert.Contains("2.10", r.Text());
+    }
+
+    [Fact]
+    public async Task Cuda_info_watch_updates_its_chart_in_place()
+    {
+        var r = await notebook.Run("#!cuda-info --watch 0.2 --samples 3");
+        r.Succeeded();
+        var updates = r.Events.OfType<DisplayedValueUpdated>().ToList();
+        Assert.True(updates.Count >= 3, $"{updates.Count} updates");
+        Assert.Single(updates.Select(u => u.ValueId).Distinct());
+        Assert.Contains("Plotly.newPlot", updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value);
+        Assert.Contains("(stopped)", updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value);
+    }
+
+    [Fact]
+    public async Task Efficientnet_loads_into_a_csharp_variable_and_shows_a_model_card()
+    {
+        var r = await Model("card");
+        Assert.Contains("card = efficientnet_b0", r.Html());
+        Assert.Contains("5.289 M", r.Html());
+        Assert.Contains("random init", r.Html());
+        Assert.Contains("EfficientNet_B0_Weights.IMAGENET1K_V1", r.Html()); // torchvision's numbers as reference
+        Assert.Contains("card = efficientnet_b0", r.Text());
+        var value = await notebook.Run("card.Model.NumClasses");
+        Assert.Equal(1000, value.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
+    public async Task Efficientnet_with_a_missing_file_fails_in_one_line()
+    {
+        var message = (await notebook.Run("#!efficientnet --model b0 --weights /nonexistent/model.pth")).FailedWithOneLine();
+        Assert.Contains("/nonexistent/model.pth", message);
+    }
+
+    [Fact]
+    public async Task An_unknown_option_fails_in_one_line()
+    {
+        var message = (await notebook.Run("#!efficientnet --model b0 --wieghts random")).FailedWithOneLine();
+        Assert.Contains("--wieghts", message);
+    }
+
+    [Fact]
+    public async Task Classify_shows_a_gallery_with_topk_bars()
+    {
+        await Model();
+        var r = await notebook.Run($"#!classify --model m {Chelsea} --topk 3");
+        r.Succeeded();
+        var html = r.Html();
+        Assert.Contains("effnet-gallery", html);
+        Assert.Contains("data:image/png;base64,", html);
+        Assert.Contains("chelsea.png", html);
+        var text = r.Text().Split('\n');
+        Assert.Equal(Chelsea, text[0]);
+        Assert.Equal(3, text.Count(l => l.Contains('%')));
+    }
+
+    [Fact]
+    public async Task Classify_takes_folders_and_json_arrays()
+    {
+        await Model();
+        var folder = await notebook.Run($"#!classify --model m {Path.GetDirectoryName(Chelsea)} --topk 1");
+        folder.Succeeded();
+        Assert.Equal([Chelsea, Coffee], folder.Text().Split('\n').Where(l => !l.StartsWith(' ')).Order());
+        var array = await notebook.Run($"#!classify --model m [\"{Coffee}\",\"{Chelsea}\"] --topk 2");
+        array.Succeeded();
+        Assert.Equal([Coffee, Chelsea], array.Text().Split('\n').Where(l => !l.StartsWith(' ')));
+    }
+
+    [Fact]
+    public async Task Classify_errors_are_one_line()
+    {
+        await Model();
+        Assert.Contains("no model named 'nosuch'", (await notebook.Run($"#!classify --model nosuch {Chelsea}")).FailedWithOneLine());
+        Assert.Contains("/nope.png", (await notebook.Run("#!classify --model m /nope.png")).FailedWithOneLine());
+        Assert.Contains("--topk", (await notebook.Run($"#!classify --model m {Chelsea} --topk 0")).FailedWithOneLine());
+    }
+
+    [Fact]
+    public async Task Preprocess_shows_every_stage()
+    {
+        var r = await notebook.Run($"#!preprocess {Chelsea} --model b0");
+        r.Succeeded();
+        var html = r.Html();
+        foreach (var label in new[] { "original", "resized", "center crop", "normalized R", "normalized G", "normalized B" })
+            Assert.Contains(label, html);
+        Assert.Contains("451×300", html);   // chelsea.png
+        Assert.Contains("384×256", html);   // shorter side to 256 (b0's preset)
+        Assert.Contains("224×224", html);
+        Assert.Equal(6, html.Split("data:image/png;base64,").Length - 1);
+        Assert.Contains("→ crop 224×224", r.Text());
+    }
+
+    [Fact]
+    public async Task Accuracy_updates_a_progress_bar_in_place_and_ends_with_the_report()
+    {
+        await Model();
+        var data = Dataset(perClass: 3);
+        var r = await notebook.Run($"#!accuracy --model m --data {data} --batch-size 2 --name acc");
+        r.Succeeded();
+        var updates = r.Events.OfType<DisplayedValueUpdated>().ToList();
+        Assert.NotEmpty(updates);
+        var progressId = r.Events.OfType<DisplayedValueProduced>().First(e => e.Value.GetType().Name == "EvalProgressView").ValueId;
+        Assert.All(updates, u => Assert.Equal(progressId, u.ValueId));
+        Assert.Contains("6/6 images", updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value);
+        var html = r.Html();
+        foreach (var part in new[] { "effnet-accuracy", "top-1", "published", "heatmap", "reliability", "per-class metrics", "img/s" })
+            Assert.Contains(part, html);
+        var images = await notebook.Run("acc.Metrics.Images");
+        Assert.Equal(6L, images.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
+    public async Task Interrupting_accuracy_keeps_the_partial_result()
+    {
+        await Model();
+        var data = Dataset(perClass: 40);
+        var firstUpdate = new TaskCompletionSource();
+        using var _ = notebook.Kernel.KernelEvents.OfType<DisplayedValueUpdated>().Subscribe(_ => firstUpdate.TrySetResult());
+        var run = notebook.Run($"#!accuracy --model m --data {data} --batch-size 2 --name partial");
+        await firstUpdate.Task.WaitAsync(TimeSpan.FromMinutes(2));
+        await notebook.Kernel.SendAsync(new Cancel());
+        var r = await run.WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Contains(r.Events, e => e is CommandFailed);
+        // The kernel completes a cancelled command at once; the magic stops at the next batch and then stores
+        // what it has, a moment later.
+        KernelCommandResult result;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(200);
+            result = await notebook.Run("$\"{partial.Completed} {partial.Metrics.Images}\"");
+        } while (result.Events.Any(e => e is CommandFailed) && clock.Elapsed < TimeSpan.FromSeconds(60));
+        result.Succeeded();
+        var text = (string)result.Events.OfType<ReturnValueProduced>().Single().Value;
+        var parts = text.Split(' ');
+        Assert.Equal("False", parts[0]);
+        Assert.InRange(long.Parse(parts[1]), 1, 79);
+    }
+
+    [Fact]
+    public async Task Accuracy_on_a_missing_folder_fails_in_one_line()
+    {
+        await Model();
+        Assert.Contains("/no/such/dir", (await notebook.Run("#!accuracy --model m --data /no/such/dir")).FailedWithOneLine());
+    }
+
+    [Fact]
+    public async Task Benchmark_shows_a_table_and_a_chart()
+    {
+        await Model();
+        var r = await notebook.Run("#!benchmark --model m --batch-size 1,2 --warmup 1 --repeats 2 --image-size 64");
+        r.Succeeded();
+        var html = r.Html();
+        Assert.Contains("Benchmark m", html);
+        Assert.Contains("img/s", html);
+        Assert.Contains("Plotly.newPlot", html);
+        var report = r.Events.OfType<DisplayedValueProduced>().Single(e => e.Value.GetType().Name == "BenchmarkReport");
+        var table = report.FormattedValues.Single(f => f.MimeType == "text/plain").Value.Split('\n');
+        Assert.Equal(["batch", "1", "2"], table.Select(l => l.Trim().Split(' ')[0]));
+        Assert.Contains("--batch-size", (await notebook.Run("#!benchmark --model m --batch-size one")).FailedWithOneLine());
+    }
+
+    [Fact]
+    public async Task Tensors_show_statistics_and_images()
+    {
+        var plain = await notebook.Run("TorchSharp.torch.ones(2, 3)");
+        plain.Succeeded();
+        Assert.Contains("[2, 3]", plain.Html());
+        Assert.Contains("min 1, max 1, mean 1, std 0", plain.Html());
+        Assert.DoesNotContain("<img", plain.Html());
+        var image = await notebook.Run("TorchSharp.torch.rand(3, 8, 8)");
+        Assert.Contains("data:image/png;base64,", image.Html());
+        Assert.Contains("drawn as 0–1", image.Html());
+        var normalized = await notebook.Run("TorchSharp.torch.randn(1, 3, 8, 8)");
+        Assert.Contains("un-normalized", normalized.Html());
+        var text = await notebook.Run("Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(TorchSharp.torch.zeros(1, 3, 8, 8), \"text/plain\")");
+        Assert.StartsWith("Tensor [1, 3, 8, 8] Float32 on cpu: min 0, max 0", (string)text.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
+    public async Task Plotly_charts_render_without_require_or_a_cdn()
+    {
+        var r = await notebook.Run("""
+            var t = new Plotly.NET.Trace("bar");
+            t.SetProperty("y", new[] { 1, 3, 2 });
+            Plotly.NET.GenericChart.ofTraceObject(true, t)
+            """);
+        r.Succeeded();
+        var html = r.Html();
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.DoesNotContain("cdn.plot.ly", html);
+        Assert.DoesNotContain("require", html);
+        Assert.DoesNotContain("data-effnet=\"plotly.js\"", html); // already sent when the extension loaded
+        var text = await notebook.Run("Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(Plotly.NET.GenericChart.ofTraceObject(true, new Plotly.NET.Trace(\"bar\")), \"text/plain\")");
+        Assert.StartsWith("Plotly chart: 1 trace(s)", (string)text.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
+    public async Task Libtorch_comes_from_the_package_not_the_system()
+    {
+        var r = await notebook.Run("EfficientNetLab.Devices.TorchRuntime.PreloadedLibTorch");
+        Assert.Contains("libtorch-cpu-linux-x64", (string)r.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    /// <summary>Two class folders of the sample photos, copied <paramref name="perClass"/> times each.</summary>
+    private static string Dataset(int perClass)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"effnet-interactive-{perClass}-{Guid.NewGuid():N}");
+        foreach (var (cls, src) in new[] { ("cat", Chelsea), ("coffee", Coffee) })
+        {
+            Directory.CreateDirectory(Path.Combine(root, cls));
+            for (int i = 0; i < perClass; i++) File.Copy(src, Path.Combine(root, cls, $"{i:D3}.png"));
+        }
+        return root;
+    }
+}
