@@ -10,6 +10,9 @@ ARG DOTNET_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 FROM ${DOTNET_IMAGE} AS dotnet
 
 FROM ${BASE_IMAGE}
+# Metadata comes first: with storage drivers that copy the whole tree per layer (vfs), each instruction costs
+# the size of the image so far.
+
 # pip: JupyterLab as pinned in docker/requirements-jupyter.txt; distro: the distribution's classic Notebook
 # server, for builds that reach only an OS package mirror.
 ARG JUPYTER_FROM=pip
@@ -30,36 +33,28 @@ ENV NVIDIA_VISIBLE_DEVICES=all \
     NUGET_PACKAGES=/opt/effnet/nuget \
     TORCH_HOME=/opt/effnet/torch \
     PATH=/opt/effnet/tools:/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EXPOSE 8888
+HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["/opt/effnet/docker/healthcheck.sh"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/opt/effnet/docker/entrypoint.sh"]
+WORKDIR /home/jovyan
 
-COPY docker/install-system.sh docker/install-jupyter.sh docker/requirements-jupyter.txt /opt/effnet/docker/
+COPY docker/ .config/dotnet-tools.json /opt/effnet/docker/
 RUN /opt/effnet/docker/install-system.sh \
  && /opt/effnet/docker/install-jupyter.sh "$JUPYTER_FROM" \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
-COPY .config/dotnet-tools.json /opt/effnet/.config/
-COPY docker/ /opt/effnet/docker/
 RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \
- && DOTNET_TOOLS_MANIFEST=/opt/effnet/.config/dotnet-tools.json HOME=/tmp/dotnet-home \
+ && DOTNET_TOOLS_MANIFEST=/opt/effnet/docker/dotnet-tools.json HOME=/tmp/dotnet-home \
     /opt/effnet/docker/install-dotnet-interactive.sh --tool-path /opt/effnet/tools /usr/local/share/jupyter/kernels \
  && rm -rf /tmp/dotnet-home
 
 # The build context is limited by .dockerignore to what the feed, the CLI and the notebooks are made from.
+# Sources and build output go in one step: the CLI's bin/ and obj/ hold further copies of libtorch.
 COPY --chown=1000:1000 . /opt/effnet/src
-USER 1000:1000
-WORKDIR /opt/effnet/src
-# Sources and build output go in the same step: the CLI's bin/ and obj/ hold further copies of libtorch.
-RUN docker/pack-feed.sh /opt/effnet/feed -p:TorchBackend="$TORCH_BACKEND" \
- && rm /opt/effnet/feed/.inputs \
- && dotnet nuget add source /opt/effnet/feed --name effnet-lab >/dev/null \
- && dotnet publish src/EfficientNetLab.Cli -c Release --nologo -v q -p:TorchBackend="$TORCH_BACKEND" -o /opt/effnet/cli \
- && docker/prefetch-weights.sh "$PREFETCH_WEIGHTS" \
- && cp -r notebooks/. "$HOME/notebooks/" \
- && dotnet nuget locals http-cache --clear >/dev/null \
- && cd / && rm -rf /opt/effnet/src /tmp/*
+RUN setpriv --reuid=1000 --regid=1000 --init-groups env HOME=/home/jovyan \
+    /opt/effnet/docker/install-kit.sh /opt/effnet/src \
+ && rm -rf /opt/effnet/src /tmp/*
 
-WORKDIR /home/jovyan
-EXPOSE 8888
+USER 1000:1000
 VOLUME ["/home/jovyan/work", "/data"]
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["/opt/effnet/docker/healthcheck.sh"]
-ENTRYPOINT ["/usr/bin/tini", "--", "/opt/effnet/docker/entrypoint.sh"]

@@ -8,6 +8,8 @@
 # The kernelspecs go to ./artifacts/jupyter (put first on JUPYTER_PATH here), not to your ~/.local.
 # JupyterLab is not packaged for Debian 12: this serves the classic Notebook UI (the image serves JupyterLab).
 set -euo pipefail
+# Debian's Jupyter and its python3, not one that a pyenv or conda put earlier on PATH.
+export PATH=/usr/bin:$PATH
 repo=$(cd "$(dirname "$0")" && pwd)
 cd "$repo"
 

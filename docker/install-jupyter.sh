@@ -2,7 +2,7 @@
 # Installs a Jupyter server, shared by the image and ./lab.sh.
 #   install-jupyter.sh pip [VENV]  JupyterLab pinned in requirements-jupyter.txt, in a venv (default /opt/jupyter)
 #                                  with its jupyter commands linked into /usr/local/bin
-#   install-jupyter.sh distro      the distribution's classic Notebook server + nbclient/nbconvert (works from
+#   install-jupyter.sh distro      the distribution's classic Notebook server + nbconvert (works from
 #                                  a Debian/Ubuntu mirror alone; Debian 12 does not package JupyterLab)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +22,7 @@ apt_install() {
 
 case "$mode" in
   distro)
-    apt_install jupyter-notebook python3-nbclient python3-nbconvert
+    apt_install jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbconvert
     ;;
   pip)
     venv=${2:-/opt/jupyter}

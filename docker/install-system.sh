@@ -37,6 +37,9 @@ getent passwd "$user" >/dev/null || useradd -m -u "$uid" -U -s /bin/bash "$user"
 usermod -p '*' "$user"
 
 home=$(getent passwd "$user" | cut -d: -f6)
+# WORKDIR may have created the home already, as root (and useradd then skips /etc/skel).
+cp -rn /etc/skel/. "$home/"
+chown -R "$uid:$uid" "$home"
 install -d -o "$uid" -g "$uid" "$home/work" "$home/notebooks" "$home/.ssh" \
   /opt/effnet /opt/effnet/feed /opt/effnet/tools /opt/effnet/cli /opt/effnet/nuget /opt/effnet/torch /opt/effnet/ssh
 install -d /data

@@ -35,5 +35,7 @@ fi
 root_opt=root_dir
 [[ $cfg == NotebookApp ]] && root_opt=notebook_dir
 
-exec "${app[@]}" --no-browser --ip="$ip" --port="$port" \
-  --$cfg.port_retries=0 --$cfg.$root_opt="$root"
+opts=(--no-browser --ip="$ip" --port="$port" "--$cfg.port_retries=0" "--$cfg.$root_opt=$root")
+# The host lab may run as root (CI does); the image never does.
+((EUID != 0)) || opts+=(--allow-root)
+exec "${app[@]}" "${opts[@]}"

@@ -19,9 +19,11 @@ exec 9>"$cache/lock"
 flock 9
 
 need=()
-for pkg in podman buildah runc debootstrap shellcheck openssh-client curl npm; do
+for pkg in podman buildah runc debootstrap shellcheck openssh-client curl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
+# Node.js may come from elsewhere with npm bundled (Debian's npm package then conflicts with it).
+command -v npm >/dev/null || need+=(npm)
 if ((${#need[@]})); then
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${need[@]}" >/dev/null

@@ -48,7 +48,7 @@ loopback_only() {
 check "it listens on 127.0.0.1 only" loopback_only
 run_notebook() {
   cp tests/container/smoke.ipynb "$repo/artifacts/smoke.ipynb"
-  JUPYTER_PATH=$repo/artifacts/jupyter jupyter nbconvert --to notebook --execute \
+  JUPYTER_PATH=$repo/artifacts/jupyter /usr/bin/jupyter nbconvert --to notebook --execute \
     --ExecutePreprocessor.timeout=600 --output-dir "$tmp" "$repo/artifacts/smoke.ipynb"
   out=$(python3 tests/container/notebook_output.py "$tmp/smoke.ipynb")
   echo "$out"
