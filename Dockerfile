@@ -38,13 +38,18 @@ HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["/opt/effnet/docker/hea
 ENTRYPOINT ["/usr/bin/tini", "--", "/opt/effnet/docker/entrypoint.sh"]
 WORKDIR /home/jovyan
 
-COPY docker/ .config/dotnet-tools.json /opt/effnet/docker/
+# Only the slow, rarely changed steps' scripts here; the rest of docker/ comes with the sources below, so that
+# editing it does not invalidate the OS, Jupyter and .NET layers.
+COPY docker/install-system.sh docker/install-jupyter.sh docker/requirements-jupyter.txt \
+     docker/install-dotnet-interactive.sh .config/dotnet-tools.json /opt/effnet/docker/
 RUN /opt/effnet/docker/install-system.sh \
  && /opt/effnet/docker/install-jupyter.sh "$JUPYTER_FROM" \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
+# A throwaway HOME keeps the SDK's first-run files out of root's home in the image.
 RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \
+ && mkdir /tmp/dotnet-home \
  && DOTNET_TOOLS_MANIFEST=/opt/effnet/docker/dotnet-tools.json HOME=/tmp/dotnet-home \
     /opt/effnet/docker/install-dotnet-interactive.sh --tool-path /opt/effnet/tools /usr/local/share/jupyter/kernels \
  && rm -rf /tmp/dotnet-home
@@ -52,7 +57,8 @@ RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \
 # The build context is limited by .dockerignore to what the feed, the CLI and the notebooks are made from.
 # Sources and build output go in one step: the CLI's bin/ and obj/ hold further copies of libtorch.
 COPY --chown=1000:1000 . /opt/effnet/src
-RUN setpriv --reuid=1000 --regid=1000 --init-groups env HOME=/home/jovyan \
+RUN cp -r /opt/effnet/src/docker/. /opt/effnet/docker/ && chown -R root:root /opt/effnet/docker \
+ && setpriv --reuid=1000 --regid=1000 --init-groups env HOME=/home/jovyan \
     /opt/effnet/docker/install-kit.sh /opt/effnet/src \
  && rm -rf /opt/effnet/src /tmp/*
 

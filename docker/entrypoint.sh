@@ -4,7 +4,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 logs="$HOME/work/logs"
-mkdir -p "$logs"
+if ! mkdir -p "$logs" 2>/dev/null || [[ ! -w "$logs" ]]; then
+  # A bind-mounted host folder that Docker created is root's; Jupyter still runs, the logs go elsewhere.
+  echo "entrypoint: $HOME/work is not writable by uid $(id -u) (chown $(id -u) the mounted folder); logs go to /tmp/logs" >&2
+  logs=/tmp/logs
+  mkdir -p "$logs"
+fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 if [[ "${ENABLE_SSH:-0}" == 1 ]]; then

@@ -32,12 +32,13 @@ rm -f /etc/ssh/ssh_host_* /usr/sbin/policy-rc.d
 if existing=$(getent passwd "$uid" | cut -d: -f1) && [[ -n "$existing" && "$existing" != "$user" ]]; then
   userdel -r "$existing" 2>/dev/null || userdel "$existing"
 fi
-getent passwd "$user" >/dev/null || useradd -m -u "$uid" -U -s /bin/bash "$user"
+getent passwd "$user" >/dev/null || useradd -M -d "/home/$user" -u "$uid" -U -s /bin/bash "$user"
 # "*" instead of useradd's "!": no password can ever match, and sshd does not treat the account as locked.
 usermod -p '*' "$user"
 
 home=$(getent passwd "$user" | cut -d: -f6)
-# WORKDIR may have created the home already, as root (and useradd then skips /etc/skel).
+# WORKDIR has created the home already, as root.
+install -d "$home"
 cp -rn /etc/skel/. "$home/"
 chown -R "$uid:$uid" "$home"
 install -d -o "$uid" -g "$uid" "$home/work" "$home/notebooks" "$home/.ssh" \

@@ -17,6 +17,9 @@ cache=${EFFNET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/efficientnet-lab}/containe
 mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9
+# Build steps run chrooted and may outlive a killed build; they must not inherit, and so hold, the lock.
+podman() { command podman "$@" 9>&-; }
+buildah() { command buildah "$@" 9>&-; }
 
 need=()
 for pkg in podman buildah runc debootstrap shellcheck openssh-client curl; do
