@@ -18,7 +18,8 @@ mkdir -p "$cache"
 exec 9>"$cache/lock"
 flock 9
 # Build steps run chrooted and may outlive a killed build; they must not inherit, and so hold, the lock.
-podman() { command podman "$@" 9>&-; }
+# Healthchecks are run by hand below: without systemd podman cannot schedule them, and says so at every run/rm.
+podman() { command podman "$@" 9>&- 2> >(grep -v 'unable to get systemd connection' >&2); }
 buildah() { command buildah "$@" 9>&-; }
 
 need=()
@@ -108,7 +109,12 @@ fi
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-no_host_keys() { [[ $(podman run --rm "$image" sh -c 'ls /etc/ssh/ssh_host_* /opt/effnet/ssh 2>/dev/null | wc -l') == 0 ]]; }
+no_host_keys() {
+  local keys
+  keys=$(podman run --rm "$image" find /etc/ssh /opt/effnet/ssh -name 'ssh_host_*')
+  echo "$keys"
+  [[ -z "$keys" ]]
+}
 check "no SSH host keys in the image" no_host_keys
 
 echo "== Jupyter in the container"
