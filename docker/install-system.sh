@@ -11,19 +11,22 @@ export DEBIAN_FRONTEND=noninteractive
 printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 chmod +x /usr/sbin/policy-rc.d
 
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends ca-certificates curl tini openssh-server python3 \
-  libssl3 zlib1g libstdc++6 libgcc-s1 >/dev/null
-# The ICU package carries its major version in its name (72 on Debian 12, 74 on Ubuntu 24.04); .NET needs one.
-icu=$(apt-cache search --names-only '^libicu[0-9]+$' | awk '{print $1}' | sort -V | tail -n 1)
-apt-get install -y -qq --no-install-recommends "$icu" >/dev/null
-
+# Before apt: the CUDA image's own package repository is https. Where ca-certificates is not installed yet
+# (Debian's minimal base), its installation below picks the files up.
 if [[ -n "${EXTRA_CA_CERT:-}" ]]; then
+  mkdir -p /usr/local/share/ca-certificates
   # One certificate per file: update-ca-certificates links only a file's first certificate into the hashed store.
   printf '%s\n' "$EXTRA_CA_CERT" | awk '/-BEGIN CERTIFICATE-/ { n++; f = sprintf("/usr/local/share/ca-certificates/build-extra-ca-%d.crt", n) }
     n { print > f }'
-  update-ca-certificates >/dev/null
+  if command -v update-ca-certificates >/dev/null; then update-ca-certificates >/dev/null; fi
 fi
+
+apt-get update -qq
+# .NET's other native needs (OpenSSL, zlib, libstdc++) come with these on both bases, under names that differ
+# (Ubuntu 24.04's libssl3t64); ICU carries its major version in its name (72 on Debian 12, 74 on Ubuntu 24.04).
+apt-get install -y -qq --no-install-recommends ca-certificates curl tini openssh-server python3 >/dev/null
+icu=$(apt-cache search --names-only '^libicu[0-9]+$' | awk '{print $1}' | sort -V | tail -n 1)
+apt-get install -y -qq --no-install-recommends "$icu" >/dev/null
 
 # Each container generates its own SSH host keys at first start (docker/start-sshd.sh).
 rm -f /etc/ssh/ssh_host_* /usr/sbin/policy-rc.d
