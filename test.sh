@@ -49,7 +49,7 @@ if ((fast)); then
   suite unit xunit tests/EfficientNetLab.Tests unit.trx "Category!=Parity"
 else
   dotnet tool restore >/dev/null
-  suite pack tests/notebooks/pack-feed.sh artifacts/feed
+  suite pack docker/pack-feed.sh artifacts/feed
   suite unit xunit tests/EfficientNetLab.Tests unit.trx
   suite interactive xunit tests/EfficientNetLab.Interactive.Tests interactive.trx
   suite extension-notebook tests/notebooks/run-extension-notebook.sh --feed artifacts/feed

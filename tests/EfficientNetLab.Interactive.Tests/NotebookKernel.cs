@@ -76,7 +76,7 @@ public sealed class NotebookKernel : IAsyncLifetime
     }
 }
 
-/// <summary>The local feed made by tests/notebooks/pack-feed.sh (EFFNET_INTERACTIVE_FEED or artifacts/feed).</summary>
+/// <summary>The local feed made by docker/pack-feed.sh (EFFNET_INTERACTIVE_FEED or artifacts/feed).</summary>
 public sealed record Feed(string Directory, string Version)
 {
     public static Feed Locate()
@@ -84,7 +84,7 @@ public sealed record Feed(string Directory, string Version)
         var dir = Environment.GetEnvironmentVariable("EFFNET_INTERACTIVE_FEED") ?? Path.Combine(Repo.Root, "artifacts", "feed");
         var versionFile = Path.Combine(dir, "VERSION");
         if (!File.Exists(versionFile))
-            throw new InvalidOperationException($"no packed feed at {dir}: run tests/notebooks/pack-feed.sh first (test.sh does).");
+            throw new InvalidOperationException($"no packed feed at {dir}: run docker/pack-feed.sh first (test.sh does).");
         return new Feed(Path.GetFullPath(dir), File.ReadAllText(versionFile).Trim());
     }
 }

@@ -6,7 +6,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 D
 dotnet tool restore >/dev/null
 if [[ -z "$feed" ]]; then
   feed="$repo/artifacts/feed"
-  "$repo/tests/notebooks/pack-feed.sh" "$feed" >/dev/null
+  "$repo/docker/pack-feed.sh" "$feed" >/dev/null
 fi
 version="$(cat "$feed/VERSION")"
 rm -rf "$work"
