@@ -3,7 +3,8 @@
 # and cached under ~/.cache/efficientnet-lab), CLI tests.
 #   ./test.sh          everything, Release build
 #   ./test.sh --fast   inner loop: Debug build, skips the per-variant parity sweep
-# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy):
+# Prerequisites (installed by .ci/run, or: sudo apt-get install python3-torchvision python3-numpy libturbojpeg0;
+# without libturbojpeg0 the tests run the SkiaSharp JPEG fallback only):
 #   .NET SDK 10, /usr/bin/python3 with torch, torchvision and numpy.
 set -euo pipefail
 cd "$(dirname "$0")"

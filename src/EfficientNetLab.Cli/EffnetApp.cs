@@ -19,6 +19,7 @@ public static class EffnetApp
             LogitsCommand.Create(output),
             PredictCommand.Create(output),
             PreprocessCommand.Create(output),
+            BenchCommand.Create(output),
         };
         return root;
     }

@@ -7,7 +7,7 @@ namespace EfficientNetLab.Tests.Cli;
 
 public class CliTests
 {
-    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict", "preprocess"]);
+    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict", "preprocess", "bench"]);
 
     [Theory]
     [MemberData(nameof(Verbs))]
