@@ -4,7 +4,7 @@
 #                      Jupyter), every lesson notebook in a real Jupyter, the host lab, the container (podman)
 #   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps
 # Prerequisites (.ci/run installs them): .NET SDK 10; Debian's python3-torchvision python3-numpy python3-pil
-# python3-skimage python3-onnx dataset-fashion-mnist gcc; jupyter-notebook python3-nbclient python3-nbconvert
+# python3-skimage python3-onnx dataset-fashion-mnist gcc libturbojpeg0 (without it, the SkiaSharp JPEG fallback); jupyter-notebook python3-nbclient python3-nbconvert
 # python3-ipykernel; the lab/container suites install podman & co. themselves.
 set -uo pipefail
 cd "$(dirname "$0")"

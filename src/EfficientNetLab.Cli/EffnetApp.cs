@@ -24,6 +24,7 @@ public static class EffnetApp
             FinetuneCommand.Create(output),
             DevicesCommand.Create(output),
             ExportOnnxCommand.Create(output),
+            BenchCommand.Create(output),
         };
         return root;
     }

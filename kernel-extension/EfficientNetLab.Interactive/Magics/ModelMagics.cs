@@ -203,16 +203,23 @@ internal static class ModelMagics
         return Task.CompletedTask;
     }
 
-    /// <summary>The center crop exactly as the transform takes it: Normalize with mean 0 and std 1/255 leaves the bytes.</summary>
+    /// <summary>The center crop as torchvision takes it: offsets rounded half to even (Python's round).</summary>
     private static RgbImage Cropped(RgbImage resized, int crop)
     {
-        var chw = new float[3 * crop * crop];
-        Preprocessor.Normalize(resized, crop, [0, 0, 0], [1 / 255f, 1 / 255f, 1 / 255f], chw);
+        int top = (int)Math.Round((resized.Height - crop) / 2.0, MidpointRounding.ToEven);
+        int left = (int)Math.Round((resized.Width - crop) / 2.0, MidpointRounding.ToEven);
         var image = new RgbImage(crop, crop);
-        int plane = crop * crop;
-        for (int i = 0; i < plane; i++)
-            for (int ch = 0; ch < 3; ch++)
-                image.Pixels[i * 3 + ch] = (byte)Math.Clamp(MathF.Round(chw[ch * plane + i]), 0, 255);
+        for (int y = 0; y < crop; y++)
+        {
+            int sy = y + top;
+            if (sy < 0 || sy >= resized.Height) continue; // torchvision pads with zeros where the crop overhangs
+            for (int x = 0; x < crop; x++)
+            {
+                int sx = x + left;
+                if (sx < 0 || sx >= resized.Width) continue;
+                resized.Pixels.AsSpan((sy * resized.Width + sx) * 3, 3).CopyTo(image.Pixels.AsSpan((y * crop + x) * 3, 3));
+            }
+        }
         return image;
     }
 

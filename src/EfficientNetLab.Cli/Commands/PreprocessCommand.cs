@@ -77,10 +77,10 @@ internal sealed class PresetOverrides
     }
 
     public EvalPreset Apply(ParseResult parse, EvalPreset preset) => preset.With(parse.GetValue(imgSize), parse.GetValue(cropPct),
-        parse.GetValue(interpolation), NullIfEmpty(parse.GetValue(mean)), NullIfEmpty(parse.GetValue(std)));
+        parse.GetValue(interpolation), Given(parse.GetValue(mean)), Given(parse.GetValue(std)));
 
-    // An array option that was not given parses as an empty array, not null.
-    private static float[]? NullIfEmpty(float[]? values) => values is { Length: > 0 } ? values : null;
+    /// <summary>System.CommandLine hands an absent array option over as an empty array, not null.</summary>
+    private static float[]? Given(float[]? values) => values is { Length: > 0 } ? values : null;
 
     public DecoderKind Decoder(ParseResult parse) => parse.GetValue(decoder);
 }

@@ -89,7 +89,7 @@ public sealed class BatchLoader(
 
     private async Task Produce(ChannelWriter<Batch> writer, int start, CancellationToken ct)
     {
-        int imageFloats = 3 * preprocessor.Preset.CropSize * preprocessor.Preset.CropSize;
+        int imageFloats = preprocessor.OutputLength;
         try
         {
             for (int first = start; first < samples.Count; first += batchSize)
@@ -108,8 +108,8 @@ public sealed class BatchLoader(
                         var sample = samples[first + i];
                         try
                         {
-                            preprocessor.ProcessInto(ImageDecoder.Decode(sample.Path, preprocessor.Decoder, preprocessor.MaxPixels, preprocessor.ApplyExifOrientation),
-                                buffer.AsSpan(i * imageFloats, imageFloats));
+                            // Decode and resample buffers are per worker thread, reused across images and batches.
+                            preprocessor.ProcessInto(sample.Path, buffer.AsSpan(i * imageFloats, imageFloats), PreprocessScratch.ForCurrentThread);
                             ok[i] = true;
                         }
                         catch (ImageDecodeException e)

@@ -7,7 +7,7 @@ namespace EfficientNetLab.Tests.Cli;
 
 public class CliTests
 {
-    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict", "preprocess", "eval", "finetune", "data", "data check", "data fashion-mnist", "devices", "export-onnx"]);
+    public static TheoryData<string> Verbs => new(["models", "weights", "weights list", "weights download", "weights verify", "logits", "predict", "preprocess", "eval", "finetune", "data", "data check", "data fashion-mnist", "devices", "export-onnx", "bench"]);
 
     [Theory]
     [MemberData(nameof(Verbs))]

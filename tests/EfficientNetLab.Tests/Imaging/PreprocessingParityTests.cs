@@ -48,6 +48,22 @@ public class PreprocessingParityTests
         }
     }
 
+    [Fact]
+    public void Jpeg_backends_both_equal_pil()
+    {
+        using var scratch = new PreprocessScratch();
+        foreach (var file in ImageFixtures.Files.Where(f => f.EndsWith(".jpg")))
+        {
+            using var expected = Npy.Read(Path.Combine(ImageFixtures.Directory, "b0", "rgb", Path.GetFileName(file) + ".npy"));
+            foreach (bool turboJpeg in new[] { true, false })
+            {
+                var image = ImageDecoder.Decode(file, scratch, DecoderKind.Skia, ImageDecoder.DefaultMaxPixels, false, turboJpeg).ToRgbImage();
+                Assert.True(expected.bytes.SequenceEqual(image.Pixels),
+                    $"{Path.GetFileName(file)}: {(turboJpeg ? ImageDecoder.JpegBackend : "skia")} pixels differ from PIL's");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(500, 375, 256, 341, 256)]   // landscape: the longer side is int(256 * 500 / 375) = 341
     [InlineData(375, 500, 256, 256, 341)]

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using EfficientNetLab.Imaging;
+
+namespace EfficientNetLab.Benchmarks;
+
+/// <summary>Throughput of decode + eval transform, and where the time went (summed over workers).</summary>
+public sealed record PreprocessBenchmarkResult(int Workers, int Files, int Passes, int Images, TimeSpan Elapsed, StageTimes Stages)
+{
+    public double ImagesPerSecond => Images / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// Runs a <see cref="Preprocessor"/> over image files the way a data loader would: each worker is a thread with its
+/// own <see cref="PreprocessScratch"/> and output buffer. The split matches tests/bench/pil_preprocess.py (worker w
+/// takes items w, w + N, … of the files repeated <c>passes</c> times) so that both sides do the same work.
+/// </summary>
+public static class PreprocessBenchmark
+{
+    public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"];
+
+    /// <summary>The images in <paramref name="directory"/> sorted by name (ordinal, as Python sorts), the first
+    /// <paramref name="limit"/> of them when positive.</summary>
+    public static IReadOnlyList<string> ListImages(string directory, int limit = 0)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such directory.");
+        var files = Directory.EnumerateFiles(directory)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0) throw new ArgumentException($"{directory}: no images ({string.Join(", ", ImageExtensions)}).");
+        return limit > 0 ? files.Take(limit).ToList() : files;
+    }
+
+    /// <summary>
+    /// Every worker first processes its share of the distinct files once, untimed (JIT, buffers, coefficient
+    /// tables, page cache); then all start together and the clock runs until the last one finishes.
+    /// </summary>
+    public static PreprocessBenchmarkResult Run(Preprocessor preprocessor, IReadOnlyList<string> files, int workers, int passes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(passes, 1);
+        if (files.Count == 0) throw new ArgumentException("No files to process.", nameof(files));
+        var work = Enumerable.Repeat(files, passes).SelectMany(f => f).ToArray();
+        var times = new StageTimes[workers];
+        var errors = new Exception?[workers];
+        using var start = new Barrier(workers + 1);
+        var threads = Enumerable.Range(0, workers).Select(w => new Thread(() =>
+        {
+            using var scratch = new PreprocessScratch();
+            var chw = new float[preprocessor.OutputLength];
+            try
+            {
+                for (int i = w; i < files.Count; i += workers) preprocessor.ProcessInto(files[i], chw, scratch);
+                scratch.ResetTimes();
+            }
+            catch (Exception e)
+            {
+                errors[w] = e;
+            }
+            finally
+            {
+                start.SignalAndWait();
+            }
+            if (errors[w] is not null) return;
+            try
+            {
+                for (int i = w; i < work.Length; i += workers) preprocessor.ProcessInto(work[i], chw, scratch);
+                times[w] = scratch.Times;
+            }
+            catch (Exception e)
+            {
+                errors[w] = e;
+            }
+        }) { Name = $"preprocess-{w}", IsBackground = true }).ToArray();
+        foreach (var t in threads) t.Start();
+        start.SignalAndWait();
+        long t0 = Stopwatch.GetTimestamp();
+        foreach (var t in threads) t.Join();
+        var elapsed = Stopwatch.GetElapsedTime(t0);
+        if (errors.FirstOrDefault(e => e is not null) is { } error) throw error;
+        return new PreprocessBenchmarkResult(workers, files.Count, passes, work.Length, elapsed, times.Aggregate((a, b) => a + b));
+    }
+}
