@@ -7,6 +7,7 @@
 #:property SelfContained=false
 #:property PublishAot=false
 using System.Diagnostics;
+using EfficientNetLab.Benchmarks;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Export;
 using EfficientNetLab.Weights;

@@ -1,3 +1,4 @@
+using EfficientNetLab.Benchmarks;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Hosting;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using EfficientNetLab.Data;
+using EfficientNetLab.Benchmarks;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;

@@ -15,6 +15,16 @@ internal static class BenchCommand
     public static Command Create(Output output)
     {
         var preprocessMode = new Option<bool>("--preprocess") { Description = "Benchmark decoding + the model's eval transform (no inference)." };
+        var weights = CommonOptions.Weights("random");
+        var batchSizes = new Option<string>("--batch-size", "-b") { Description = "Model mode: comma-separated batch sizes.", DefaultValueFactory = _ => "1,8,32" };
+        var imageSize = new Option<int?>("--image-size") { Description = "Model mode: input side (default: the weights' eval crop)." };
+        var threads = new Option<int?>("--threads") { Description = "Model mode: intra-op threads (torch.set_num_threads)." };
+        var device = CommonOptions.Device();
+        var half = new Option<bool>("--half") { Description = "Model mode: float16 model and input (GPU)." };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: NHWC-strided input." };
+        var warmup = new Option<int>("--warmup") { Description = "Model mode: untimed passes per batch size.", DefaultValueFactory = _ => 3 };
+        var repeats = new Option<int>("--repeats") { Description = "Model mode: timed passes per batch size (median reported).", DefaultValueFactory = _ => 10 };
+        var backend = CommonOptions.Backend();
         var model = CommonOptions.Model(required: true);
         var tag = new Option<string>("--weights-tag") { Description = "Whose eval preset: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
         var data = new Option<string?>("--data", "-d") { Description = "Folder of images (.jpg .jpeg .png .gif .bmp .webp), read in name order." };
@@ -24,18 +34,29 @@ internal static class BenchCommand
         var overrides = new PresetOverrides();
         var exif = new Option<bool>("--exif-transpose") { Description = "Apply the EXIF orientation first (torchvision does not; off by default)." };
         var json = CommonOptions.Json();
-        var command = new Command("bench", "Measure throughput: --preprocess times decode + resize + crop + normalize per image.")
+        var command = new Command("bench", "Measure throughput: the model on synthetic input per batch size (like timm's benchmark.py), " +
+                                            "or with --preprocess decode + resize + crop + normalize per image.")
         {
-            preprocessMode, model, tag, data, limit, passes, workers, exif, json,
+            preprocessMode, model, tag, weights, batchSizes, imageSize, threads, device, half, channelsLast, warmup, repeats, backend,
+            data, limit, passes, workers, exif, json,
         };
         overrides.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             bool asJson = parse.GetValue(json);
             try
             {
+                if (!parse.GetValue(preprocessMode))
+                {
+                    using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, cancellationToken: ct);
+                    var sizes = parse.GetValue(batchSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+                    var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend), parse.GetValue(device)!,
+                        parse.GetValue(half), parse.GetValue(channelsLast), parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads),
+                        cancellationToken: ct);
+                    ReportModel(output, asJson, results);
+                    return 0;
+                }
                 var preset = overrides.Apply(parse, CheckpointRegistry.Get(parse.GetValue(model)!, parse.GetValue(tag)!).Preset);
-                if (!parse.GetValue(preprocessMode)) throw new ArgumentException("Say what to benchmark: --preprocess.");
                 var folder = parse.GetValue(data) ?? throw new ArgumentException("--preprocess needs --data FOLDER.");
                 var preprocessor = new Preprocessor(preset, overrides.Decoder(parse), applyExifOrientation: parse.GetValue(exif));
                 var result = PreprocessBenchmark.Run(preprocessor, PreprocessBenchmark.ListImages(folder, parse.GetValue(limit)),
@@ -49,6 +70,28 @@ internal static class BenchCommand
             }
         });
         return command;
+    }
+
+    private static void ReportModel(Output output, bool asJson, IReadOnlyList<BenchResult> results)
+    {
+        if (asJson)
+        {
+            output.Json(new JsonObject
+            {
+                ["mode"] = "model",
+                ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
+                {
+                    ["model"] = r.Model, ["backend"] = r.Backend, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
+                    ["device"] = r.Device, ["dtype"] = r.Dtype, ["memory_format"] = r.MemoryFormat, ["threads"] = r.Threads,
+                    ["repeats"] = r.Repeats, ["median_batch_ms"] = Math.Round(r.MedianBatchMs, 3), ["p90_batch_ms"] = Math.Round(r.P90BatchMs, 3),
+                    ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
+                }).ToArray()),
+            });
+            return;
+        }
+        output.Table(["model", "backend", "batch", "size", "device", "dtype", "format", "median ms", "p90 ms", "img/s"],
+            results.Select(r => (IReadOnlyList<string>)[r.Model, r.Backend, r.BatchSize.ToString(), r.ImageSize.ToString(), r.Device, r.Dtype,
+                r.MemoryFormat, r.MedianBatchMs.ToString("F1"), r.P90BatchMs.ToString("F1"), r.ImagesPerSecond.ToString("F1")]));
     }
 
     private static void Report(Output output, bool asJson, string model, Preprocessor preprocessor, PreprocessBenchmarkResult r)

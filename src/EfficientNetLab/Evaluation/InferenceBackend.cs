@@ -32,7 +32,17 @@ internal sealed class BackendForward : IDisposable
         if (cropSize != loaded.Preset.CropSize)
             throw new ArgumentException($"--backend onnxruntime runs the cached export at the weights' crop size {loaded.Preset.CropSize}; " +
                                         $"--img-size {cropSize} needs the libtorch backend (or export-onnx --dynamic-size).");
-        var path = OnnxExportCache.GetOrExport(loaded);
+        // Random weights have no checkpoint to cache the export next to: export them to a temporary file.
+        string path;
+        if (loaded.WeightsPath is null)
+        {
+            path = Path.Combine(Path.GetTempPath(), $"effnet-{Guid.NewGuid():N}.onnx");
+            OnnxExporter.Export(loaded, path, OnnxExportCache.Options);
+        }
+        else
+        {
+            path = OnnxExportCache.GetOrExport(loaded);
+        }
         log?.Invoke($"ONNX Runtime on {path}");
         var model = new OnnxRuntimeModel(path);
         onnx = model;

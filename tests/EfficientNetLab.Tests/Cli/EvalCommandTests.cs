@@ -75,4 +75,17 @@ public class EvalCommandTests
         Assert.Equal(await Run("libtorch"), await Run("onnxruntime"));
         Assert.Single(Directory.GetFiles(dir, "b0.pth.*.onnx")); // exported once, cached next to the checkpoint
     }
+
+    [Theory]
+    [InlineData("libtorch")]
+    [InlineData("onnxruntime")]
+    public async Task Bench_reports_throughput_per_batch_size(string backend)
+    {
+        var json = await Support.Cli.JsonAsync("bench", "--model", "b0", "--batch-size", "1,2", "--image-size", "64",
+            "--warmup", "1", "--repeats", "2", "--device", "cpu", "--backend", backend);
+        var results = json["results"]!.AsArray();
+        Assert.Equal([1, 2], results.Select(r => (int)r!["batch_size"]!));
+        Assert.All(results, r => Assert.True((double)r!["images_per_s"]! > 0));
+        Assert.All(results, r => Assert.Equal(backend, (string)r!["backend"]!));
+    }
 }

@@ -1,22 +1,38 @@
 using System.Diagnostics;
 using EfficientNetLab.Devices;
+using EfficientNetLab.Evaluation;
+using EfficientNetLab.Weights;
 using EfficientNetLab.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace EfficientNetLab.Evaluation;
+namespace EfficientNetLab.Benchmarks;
 
 /// <summary>Throughput and latency of one batch size, medians over repeats (timm's benchmark.py reports the same).</summary>
 public sealed record BenchResult(string Model, int BatchSize, int ImageSize, string Device, string Dtype, string MemoryFormat,
-    int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double ImagesPerSecond);
+    int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double ImagesPerSecond, string Backend = "libtorch");
 
 /// <summary>Synthetic-input inference benchmark: warm-up, then timed forward passes, as timm's benchmark.py does.</summary>
 public static class ModelBenchmark
 {
+    /// <summary>Benchmarks a loaded model on libtorch or, with <paramref name="backend"/>, on ONNX Runtime (CPU, float32).</summary>
+    public static IReadOnlyList<BenchResult> Run(LoadedModel loaded, IEnumerable<int> batchSizes, int? imageSize = null,
+        InferenceBackend backend = InferenceBackend.LibTorch, string device = "auto", bool half = false, bool channelsLast = false,
+        int warmup = 3, int repeats = 10, int? threads = null, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (backend == InferenceBackend.LibTorch)
+            return Run(loaded.Model, batchSizes, imageSize ?? loaded.Preset.CropSize, device, half, channelsLast, warmup, repeats, threads, progress, cancellationToken);
+        using var forward = new BackendForward(loaded, backend, imageSize ?? loaded.Preset.CropSize);
+        return Run(loaded.Model, batchSizes, imageSize ?? loaded.Preset.CropSize, "cpu", false, false, warmup, repeats, threads, progress,
+            cancellationToken, forward.Forward, "onnxruntime");
+    }
+
     public static IReadOnlyList<BenchResult> Run(EfficientNet model, IEnumerable<int> batchSizes, int imageSize, string device = "auto",
         bool half = false, bool channelsLast = false, int warmup = 3, int repeats = 10, int? threads = null,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default, Func<Tensor, Tensor>? forward = null,
+        string backendName = "libtorch")
     {
+        forward ??= model.forward;
         if (threads is int t) torch.set_num_threads(t);
         var dev = ComputeDevice.Resolve(device);
         model.eval();
@@ -36,7 +52,7 @@ public static class ModelBenchmark
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
-                using (var y = model.forward(x))
+                using (var y = forward(x))
                 {
                     // Reading a value waits for queued CUDA kernels, so the time covers the whole pass.
                     y[0, 0].item<float>();
@@ -47,7 +63,7 @@ public static class ModelBenchmark
             times.Sort();
             double median = Percentile(times, 0.5);
             results.Add(new BenchResult(model.Variant.TorchvisionName, batch, imageSize, dev.ToString(), half ? "float16" : "float32",
-                channelsLast ? "channels_last" : "contiguous", torch.get_num_threads(), repeats, median, Percentile(times, 0.9), batch / (median / 1000)));
+                channelsLast ? "channels_last" : "contiguous", torch.get_num_threads(), repeats, median, Percentile(times, 0.9), batch / (median / 1000), backendName));
         }
         return results;
     }
