@@ -5,7 +5,8 @@
 # Without --data it uses the photo set of tests/bench/make_images.py, written once to
 # ${EFFNET_FIXTURES_DIR:-~/.cache/efficientnet-lab}/bench-images. The two sides alternate run by run (and which
 # goes first alternates by round), so that load from other users of the machine hits both alike; the summary
-# gives medians over the rounds and the ratio ours / PIL per worker count. Raw results stay in the folder it names.
+# gives medians over the rounds of images/s (wall clock) and of CPU ms per image, and the ratios ours / PIL per
+# worker count. Raw results stay in the folder it names.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -80,8 +81,8 @@ print(open(f"{runs}/machine.txt").read().rstrip())
 print(f"data: {data} ({first['files']} files x {first['passes']} passes), model {model}: {first['preset']}")
 print(f"ours: decoder {first['decoder']} (jpeg: {first['jpeg_backend']}), resampler {first['resampler']}; "
       f"medians of {len(load('ours', workers[0]))} interleaved rounds\n")
-print(f"{'workers':>7}  {'ours img/s':>10}  {'PIL img/s':>9}  {'ours/PIL':>8}  "
-      f"{'ours ms/img decode+resize+normalize':>35}  {'PIL ms/img decode+transform':>27}")
+print(f"{'workers':>7}  {'ours img/s':>10}  {'PIL img/s':>9}  {'ratio':>5}  {'ours CPU ms/img':>15}  "
+      f"{'PIL CPU ms/img':>14}  {'ratio':>5}  {'ours ms/img decode+resize+normalize':>35}  {'PIL ms/img decode+transform':>27}")
 per = {}
 for w in workers:
     o, p = load("ours", w), load("pil", w)
@@ -89,7 +90,9 @@ for w in workers:
     per[w] = (ours_ips, pil_ips)
     stages = "+".join(f"{median(o, 'ms_per_image', s):.2f}" for s in ("decode", "resize", "normalize"))
     pil_stages = "+".join(f"{median(p, 'ms_per_image', s):.2f}" for s in ("decode", "transform"))
-    print(f"{w:>7}  {ours_ips:>10.1f}  {pil_ips:>9.1f}  {ours_ips / pil_ips:>7.2f}x  {stages:>35}  {pil_stages:>27}")
+    ours_cpu, pil_cpu = median(o, "cpu_ms_per_image"), median(p, "cpu_ms_per_image")
+    print(f"{w:>7}  {ours_ips:>10.1f}  {pil_ips:>9.1f}  {ours_ips / pil_ips:>4.2f}x  {ours_cpu:>15.2f}  "
+          f"{pil_cpu:>14.2f}  {pil_cpu / ours_cpu:>4.2f}x  {stages:>35}  {pil_stages:>27}")
 if len(workers) > 1:
     lo, hi = workers[0], workers[-1]
     print(f"\nscaling {lo} -> {hi} workers: ours {per[hi][0] / per[lo][0]:.2f}x, PIL {per[hi][1] / per[lo][1]:.2f}x")

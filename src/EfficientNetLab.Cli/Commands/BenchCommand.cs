@@ -104,7 +104,7 @@ internal static class BenchCommand
             output.Line($"{r.Files} files × {r.Passes} passes, {r.Workers} worker{(r.Workers == 1 ? "" : "s")}: " +
                         $"{r.ImagesPerSecond:F1} images/s ({r.Images} in {r.Elapsed.TotalSeconds:F2} s)");
             output.Line($"per image: decode {PerImage(r.Stages.Decode):F3} ms, resize {PerImage(r.Stages.Resize):F3} ms, " +
-                        $"normalize {PerImage(r.Stages.Normalize):F3} ms");
+                        $"normalize {PerImage(r.Stages.Normalize):F3} ms; process CPU {PerImage(r.ProcessorTime):F3} ms");
             return;
         }
         output.Json(new JsonObject
@@ -126,6 +126,7 @@ internal static class BenchCommand
             ["images"] = r.Images,
             ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 4),
             ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
+            ["cpu_ms_per_image"] = PerImage(r.ProcessorTime),
             ["ms_per_image"] = new JsonObject
             {
                 ["decode"] = PerImage(r.Stages.Decode),

@@ -64,7 +64,7 @@ internal sealed class PresetOverrides
     private readonly Option<Interpolation?> interpolation = new("--interpolation") { Description = "bilinear or bicubic (Pillow's antialiased filters)." };
     private readonly Option<float[]?> mean = new("--mean") { Description = "Per-channel mean, three values (R G B).", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(3, 3) };
     private readonly Option<float[]?> std = new("--std") { Description = "Per-channel std, three values (R G B).", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(3, 3) };
-    private readonly Option<DecoderKind> decoder = new("--decoder") { Description = "skia (PIL-exact JPEG) or imagesharp (faster, JPEG differs by a few levels).", DefaultValueFactory = _ => DecoderKind.Skia };
+    private readonly Option<DecoderKind> decoder = new("--decoder") { Description = "skia (PIL-exact; JPEG through TurboJPEG when installed) or imagesharp (managed; JPEG differs by a few levels).", DefaultValueFactory = _ => DecoderKind.Skia };
 
     public void AddTo(Command command)
     {
