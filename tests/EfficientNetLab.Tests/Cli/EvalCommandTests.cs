@@ -81,7 +81,7 @@ public class EvalCommandTests
     [InlineData("onnxruntime")]
     public async Task Bench_reports_throughput_per_batch_size(string backend)
     {
-        var json = await Support.Cli.JsonAsync("bench", "--model", "b0", "--batch-size", "1,2", "--image-size", "64",
+        var json = await Support.Cli.JsonAsync("bench", "--model", "b0", "--batch-size", "1,2",
             "--warmup", "1", "--repeats", "2", "--device", "cpu", "--backend", backend);
         var results = json["results"]!.AsArray();
         Assert.Equal([1, 2], results.Select(r => (int)r!["batch_size"]!));
