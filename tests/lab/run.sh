@@ -14,6 +14,12 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# lab.sh registers its feed as a user-level NuGet source; NuGet reads that config from DOTNET_CLI_HOME. A private one
+# keeps this test from leaving a source behind that points into a checkout CI deletes afterwards.
+export NUGET_PACKAGES="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+mkdir -p "$tmp/home/.nuget/NuGet"
+[[ ! -f "$HOME/.nuget/NuGet/NuGet.Config" ]] || cp "$HOME/.nuget/NuGet/NuGet.Config" "$tmp/home/.nuget/NuGet/"
+export DOTNET_CLI_HOME="$tmp/home"
 
 setup_within() {
   local start=$SECONDS
