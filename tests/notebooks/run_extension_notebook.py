@@ -4,6 +4,8 @@ import argparse, json, os, re, sys, time
 import nbformat
 from nbclient import NotebookClient
 
+from notebook_outputs import read_outputs
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--feed", required=True)
 ap.add_argument("--version", required=True)
@@ -48,17 +50,7 @@ nbformat.write(nb, os.path.join(args.out, "extension.ipynb"))
 
 passed = failed = 0
 for i, ((src, must, must_not), cell) in enumerate(zip(cells, nb.cells), 1):
-    problems = []
-    html = []
-    for out in cell.outputs:
-        if out.output_type == "error":
-            problems.append(f"error output: {out.get('ename')}: {out.get('evalue')}")
-        elif out.output_type == "stream" and out.name == "stderr" and out.text.strip():
-            problems.append(f"stderr: {out.text.strip()[:300]}")
-        elif out.output_type in ("display_data", "execute_result", "update_display_data"):
-            data = out.get("data", {})
-            html.append(data.get("text/html", "") + "\n" + data.get("text/plain", ""))
-    text = "\n".join(html)
+    problems, text, _ = read_outputs(cell)
     problems += [f"missing {s!r}" for s in must if s not in text]
     problems += [f"unexpected {s!r}" for s in must_not if s in text]
     first = src.splitlines()[-1] if src.startswith("#i") else src.splitlines()[0]

@@ -4,6 +4,8 @@ import argparse, glob, os, sys, time
 import nbformat
 from nbclient import NotebookClient
 
+from notebook_outputs import read_outputs
+
 # What each lesson must show besides running without errors (substrings of its HTML/text outputs).
 EXPECTED = {
     "00-quickstart.ipynb": ["EfficientNetLab.Interactive loaded", "Compute devices", "effnet-gallery"],
@@ -34,16 +36,9 @@ for path in paths:
     nbformat.write(nb, os.path.join(args.out, name))
     problems, texts = [], []
     for i, cell in enumerate(nb.cells, 1):
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                problems.append(f"cell {i}: {out.get('ename')}: {out.get('evalue')}"[:400])
-            elif out.output_type == "stream":
-                if out.name == "stderr" and out.text.strip():
-                    problems.append(f"cell {i} stderr: {out.text.strip()[:300]}")
-                texts.append(out.text)
-            elif out.output_type in ("display_data", "execute_result", "update_display_data"):
-                data = out.get("data", {})
-                texts.append(data.get("text/html", "") + "\n" + data.get("text/plain", ""))
+        cell_problems, rich, stdout = read_outputs(cell)
+        problems += [f"cell {i}: {p}" for p in cell_problems]
+        texts += [rich, stdout]
     text = "\n".join(texts)
     problems += [f"missing {s!r}" for s in EXPECTED.get(name, []) if s not in text]
     if problems:
