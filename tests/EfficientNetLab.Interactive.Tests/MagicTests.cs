@@ -60,12 +60,16 @@ public class MagicTests(NotebookKernel notebook)
     }
 
     [Fact]
-    public async Task Cuda_info_shows_the_device_card()
+    public async Task Cuda_info_shows_the_device_report_without_a_gpu()
     {
         var r = await notebook.Run("#!cuda-info");
         r.Succeeded();
-        Assert.Contains("Compute devices", r.Html());
-        Assert.Contains("libtorch", r.Html());
+        var html = r.Html();
+        Assert.Contains("Compute devices", html);
+        Assert.Contains("no GPU: NVML not found (libnvidia-ml.so.1)", html);
+        Assert.Contains("libtorch-cpu-linux-x64/2.10.0", html); // the native package TorchSharp loaded, from the NuGet cache
+        Assert.Contains("avx2", html);
+        Assert.Contains("not available</b>: runs on the CPU", html);
         Assert.Contains("2.10", r.Text());
     }
 
@@ -77,8 +81,47 @@ public class MagicTests(NotebookKernel notebook)
         var updates = r.Events.OfType<DisplayedValueUpdated>().ToList();
         Assert.True(updates.Count >= 3, $"{updates.Count} updates");
         Assert.Single(updates.Select(u => u.ValueId).Distinct());
-        Assert.Contains("Plotly.newPlot", updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value);
-        Assert.Contains("(stopped)", updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value);
+        var last = updates[^1].FormattedValues.Single(f => f.MimeType == "text/html").Value;
+        Assert.Contains("Plotly.newPlot", last);
+        Assert.Contains("CPU / memory (stopped)", last);
+        Assert.Contains("(3 samples)", last);
+    }
+
+    [Fact]
+    public async Task Cuda_info_reads_gpus_through_nvml_and_diagnoses_torchsharp_without_cuda()
+    {
+        // The fake driver the library's tests use: two GPUs, the second without power or temperature readings.
+        var dir = Directory.CreateTempSubdirectory("effnet-nvml").FullName;
+        var lib = Path.Combine(dir, "libnvidia-ml.so.1");
+        using (var gcc = System.Diagnostics.Process.Start("gcc", ["-shared", "-fPIC", "-o", lib,
+            Path.Combine(Repo.Root, "tests", "EfficientNetLab.Tests", "Devices", "fake_nvml.c")])!)
+        {
+            await gcc.WaitForExitAsync();
+            Assert.Equal(0, gcc.ExitCode);
+        }
+        Environment.SetEnvironmentVariable("EFFNET_NVML_LIBRARY", lib);
+        try
+        {
+            var r = await notebook.Run("#!cuda-info");
+            r.Succeeded();
+            var html = r.Html();
+            Assert.Contains("NVIDIA H100 80GB HBM3", html);
+            Assert.Contains("10.00 GiB of 79.65 GiB", html);
+            Assert.Contains("n/a (NVML_ERROR_NOT_SUPPORTED (3))", html); // GPU 1's power
+            Assert.Contains("although the driver sees GPUs", html);
+            Assert.Contains("failed</b>", html); // the CPU-only TorchSharp here fails the CUDA diagnosis
+
+            var watch = await notebook.Run("#!cuda-info --watch 0.2 --samples 2");
+            watch.Succeeded();
+            var last = watch.Events.OfType<DisplayedValueUpdated>().Last().FormattedValues.Single(f => f.MimeType == "text/html").Value;
+            Assert.Contains("GPU 0 utilization %", last);
+            Assert.Contains("GPU / CPU / memory (stopped)", last);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("EFFNET_NVML_LIBRARY", null);
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]

@@ -18,7 +18,7 @@ image = os.path.join(args.repo, "samples", "images", "chelsea.png")
 cells = [
     (f'#i "nuget: {args.feed}"\n#r "nuget: EfficientNetLab.Interactive, {args.version}"',
      ["EfficientNetLab.Interactive loaded", "#!efficientnet", "#!accuracy", 'data-effnet="plotly.js"'], []),
-    ("#!cuda-info", ["Compute devices", "libtorch", "2.10"], []),
+    ("#!cuda-info", ["Compute devices", "NVIDIA driver (NVML)", "libtorch", "2.10"], []),
     ("#!efficientnet --model b0 --weights random --name m", ["m = efficientnet_b0", "5.289 M", "random init"], []),
     (f"#!classify --model m {image} --topk 3", ["effnet-gallery", "data:image/png;base64,", "chelsea.png"], []),
     ("m.Model.NumClasses", ["1000"], []),

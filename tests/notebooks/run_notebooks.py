@@ -9,7 +9,7 @@ from notebook_outputs import read_outputs
 # What each lesson must show besides running without errors (substrings of its HTML/text outputs).
 EXPECTED = {
     "00-quickstart.ipynb": ["EfficientNetLab.Interactive loaded", "Compute devices", "effnet-gallery"],
-    "01-environment.ipynb": ["Compute devices", "computed on", "AVX2"],
+    "01-environment.ipynb": ["Compute devices", "NVIDIA driver (NVML)", "computed on", "AVX2"],
     "02-preprocessing.ipynb": ["data:image/png;base64,", "EfficientNet_V2_L_Weights", "max_difference"],
     "03-inference.ipynb": ["effnet-gallery", "Plotly.newPlot", "img/s"],
     "04-evaluation.ipynb": ["top-1", "Plotly.newPlot", "index,path,label"],

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Hosting;
@@ -17,7 +18,7 @@ public static class Formatters
     {
         Both<GenericChart>(PlotlyHtml.Render, PlotlyHtml.Describe);
         Both<MagicHelp>(h => $"<pre style=\"font-size:12px\">{E(h.ToString())}</pre>", h => h.ToString());
-        Both<DeviceInfo>(DeviceHtml, DeviceText);
+        Both<DeviceReport>(DeviceCard.Html, DeviceCard.Text);
         Both<ModelCard>(ModelCardHtml, ModelCardText);
         Both<PredictionGallery>(GalleryHtml, GalleryText);
         Both<PreprocessView>(PreprocessHtml, PreprocessText);
@@ -40,20 +41,6 @@ public static class Formatters
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
-
-    private static string DeviceHtml(DeviceInfo d) => Card("Compute devices", Table([
-        ("CUDA", d.CudaAvailable ? $"<b style=\"color:#2a7\">available</b>: {d.CudaDeviceCount} device(s), cuDNN {(d.CudnnAvailable ? "yes" : "no")}" : "<b style=\"color:#a52\">not available</b> (CPU only)"),
-        ("libtorch", E(d.LibTorchVersion)),
-        ("TorchSharp", E(d.TorchSharpVersion)),
-        ("CPU", $"{E(d.CpuModel)}, {d.LogicalCores} logical cores, torch threads {d.TorchThreads}"),
-        ("oneDNN ISA cap", E(d.OneDnnMaxIsa ?? "none")),
-        ("memory", $"{Bytes(d.MemoryAvailableBytes)} available of {Bytes(d.MemoryTotalBytes)}"),
-        ("OS / .NET", $"{E(d.Os)} / .NET {E(d.DotNet)}"),
-    ]));
-
-    private static string DeviceText(DeviceInfo d) =>
-        $"CUDA {(d.CudaAvailable ? $"available: {d.CudaDeviceCount} device(s)" : "not available")}; libtorch {d.LibTorchVersion}; TorchSharp {d.TorchSharpVersion}\n" +
-        $"CPU {d.CpuModel}, {d.LogicalCores} cores; memory {Bytes(d.MemoryAvailableBytes)} available of {Bytes(d.MemoryTotalBytes)}";
 
     private static string ModelCardHtml(ModelCard c)
     {
@@ -179,18 +166,33 @@ public static class Formatters
 
     private static string WatchHtml(WatchView w)
     {
-        var t = w.Samples.Select(s => s.Seconds).ToArray();
-        var chart = PlotlyHtml.Chart([
-            PlotlyHtml.Trace("scatter", ("name", "CPU %"), ("mode", "lines"), ("x", t), ("y", w.Samples.Select(s => s.CpuPercent).ToArray())),
-            PlotlyHtml.Trace("scatter", ("name", "memory used %"), ("mode", "lines"), ("x", t), ("y", w.Samples.Select(s => s.MemoryPercent).ToArray())),
-        ], w.Stopped ? "CPU / memory (stopped)" : "CPU / memory (live: interrupt the cell to stop)", 640, 300, layout: [
+        var t = w.Samples.Select(s => Math.Round(s.Elapsed.TotalSeconds, 1)).ToArray();
+        static double Pct(double? part, double? whole) => part is { } p && whole is { } a && a > 0 ? 100 * p / a : double.NaN;
+        var traces = new List<Plotly.NET.Trace>
+        {
+            PlotlyHtml.Trace("scatter", ("name", "CPU %"), ("mode", "lines"), ("x", t), ("y", w.Samples.Select(s => s.SystemCpuPercent ?? double.NaN).ToArray())),
+            PlotlyHtml.Trace("scatter", ("name", "memory used %"), ("mode", "lines"), ("x", t), ("y", w.Samples.Select(s => Pct(s.MemoryUsedBytes, s.MemoryTotalBytes)).ToArray())),
+        };
+        // GPUs lead the chart when there are any: on a GPU host their load is what the watch is for.
+        foreach (var gpu in w.Samples.LastOrDefault()?.Gpus ?? [])
+        {
+            double[] Series(Func<GpuSample, double> read) => w.Samples.Select(s => s.Gpus.FirstOrDefault(g => g.Index == gpu.Index) is { } g ? read(g) : double.NaN).ToArray();
+            traces.Insert(0, PlotlyHtml.Trace("scatter", ("name", $"GPU {gpu.Index} memory %"), ("mode", "lines"), ("x", t), ("y", Series(g => Pct(g.MemoryUsedBytes, g.MemoryTotalBytes)))));
+            traces.Insert(0, PlotlyHtml.Trace("scatter", ("name", $"GPU {gpu.Index} utilization %"), ("mode", "lines"), ("x", t), ("y", Series(g => g.UtilizationPercent ?? double.NaN))));
+        }
+        var what = w.HasGpus ? "GPU / CPU / memory" : "CPU / memory";
+        var chart = PlotlyHtml.Chart(traces, w.Stopped ? $"{what} (stopped)" : $"{what} (live: interrupt the cell to stop)", 640, 300, layout: [
             ("yaxis", new Dictionary<string, object> { ["range"] = new[] { 0, 100 }, ["title"] = new Dictionary<string, string> { ["text"] = "%" } }),
             ("xaxis", new Dictionary<string, object> { ["title"] = new Dictionary<string, string> { ["text"] = "seconds" } }),
         ]);
-        var last = w.Samples.LastOrDefault();
-        return $"<div class=\"effnet-watch\">{PlotlyHtml.Render(chart)}<div style=\"font-size:12px\">latest: CPU {F(last.CpuPercent, "0.0")}%, memory {F(last.MemoryPercent, "0.0")}%, this kernel {F(last.ProcessMiB, "0")} MiB</div></div>";
+        return $"<div class=\"effnet-watch\">{PlotlyHtml.Render(chart)}<div style=\"font-size:12px\">latest: {E(WatchText(w))}</div></div>";
     }
 
-    private static string WatchText(WatchView w) =>
-        w.Samples.Count == 0 ? "no samples yet" : $"CPU {F(w.Samples[^1].CpuPercent, "0.0")}%, memory {F(w.Samples[^1].MemoryPercent, "0.0")}% ({w.Samples.Count} samples)";
+    private static string WatchText(WatchView w)
+    {
+        if (w.Samples.Count == 0) return "no samples yet";
+        var s = w.Samples[^1];
+        var gpus = string.Concat(s.Gpus.Select(g => $"GPU {g.Index} {(g.UtilizationPercent is { } u ? $"{u}%" : "?")} busy, {Bytes((long)(g.MemoryUsedBytes ?? 0))} used; "));
+        return $"{gpus}CPU {F(s.SystemCpuPercent ?? 0, "0.0")}%, memory {Bytes(s.MemoryUsedBytes ?? 0)} used, this kernel {Bytes(s.ProcessRssBytes ?? 0)} ({w.Samples.Count} samples)";
+    }
 }

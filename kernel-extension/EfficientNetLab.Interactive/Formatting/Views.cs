@@ -1,4 +1,5 @@
 using EfficientNetLab.Benchmarks;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Hosting;
@@ -31,5 +32,8 @@ public sealed record DownloadView(string What, DownloadProgress Progress);
 
 public sealed record BenchmarkReport(string ModelName, IReadOnlyList<BenchResult> Results);
 
-/// <summary>Live CPU / memory samples of #!cuda-info --watch.</summary>
-public sealed record WatchView(IReadOnlyList<(double Seconds, double CpuPercent, double MemoryPercent, double ProcessMiB)> Samples, bool Stopped);
+/// <summary>Live samples of #!cuda-info --watch (the library's <see cref="ResourceMonitor"/>).</summary>
+public sealed record WatchView(IReadOnlyList<ResourceSample> Samples, bool Stopped)
+{
+    public bool HasGpus => Samples.Count > 0 && Samples[^1].Gpus.Count > 0;
+}

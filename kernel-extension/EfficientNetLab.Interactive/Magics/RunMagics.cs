@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EfficientNetLab.Data;
 using EfficientNetLab.Benchmarks;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
@@ -90,7 +91,7 @@ internal static class RunMagics
             (c, ctx) => BenchmarkAsync(c, ctx, models));
 
         yield return Add<CudaInfoCommand>(kernel, "#!cuda-info",
-            "What TorchSharp can compute on here: CUDA, libtorch, CPU, memory. --watch draws live CPU/memory use until interrupted.",
+            "What this machine can compute on: the GPUs as the driver sees them, TorchSharp's CUDA (diagnosed when it is missing), the CPU. --watch charts GPU/CPU load and memory live until interrupted.",
             "#!cuda-info [--watch SECONDS] [--samples N]",
             [
                 Option("--watch", "Sample every SECONDS and update a chart in place until the cell is interrupted.", ["1", "2", "5"], typeHint: "number"),
@@ -158,24 +159,20 @@ internal static class RunMagics
 
     private static async Task CudaInfoAsync(CudaInfoCommand c, KernelInvocationContext context)
     {
-        context.Display(DeviceInfo.Collect(), "text/html", "text/plain");
+        context.Display(await Task.Run(() => DeviceReport.Collect()), "text/html", "text/plain");
         if (c.Watch is not double seconds) return;
         if (seconds < 0.2) throw new ArgumentException($"--watch must be at least 0.2 seconds, got {seconds}.");
         if (c.Samples is < 1) throw new ArgumentException("--samples must be at least 1.");
-        var sampler = new SystemSampler();
-        sampler.CpuPercent();
-        var samples = new List<(double, double, double, double)>();
-        var clock = Stopwatch.StartNew();
+        // The monitor samples on its own thread; the display is updated here, on the cell's, as each sample arrives.
+        var arrived = System.Threading.Channels.Channel.CreateUnbounded<ResourceSample>();
+        var samples = new List<ResourceSample>();
         DisplayedValue? chart = null;
-        var ct = context.CancellationToken;
+        var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(seconds), onSample: s => arrived.Writer.TryWrite(s));
         try
         {
             while (c.Samples is not int n || samples.Count < n)
             {
-                await Task.Delay(TimeSpan.FromSeconds(seconds), ct);
-                var mem = SystemSampler.MemInfo();
-                double memPct = mem.TotalBytes > 0 ? 100.0 * (mem.TotalBytes - mem.AvailableBytes) / mem.TotalBytes : 0;
-                samples.Add((Math.Round(clock.Elapsed.TotalSeconds, 1), sampler.CpuPercent() ?? 0, memPct, Environment.WorkingSet / 1048576.0));
+                samples.Add(await arrived.Reader.ReadAsync(context.CancellationToken));
                 var view = new WatchView(samples.ToArray(), Stopped: false);
                 if (chart is null) chart = context.Display(view, "text/html", "text/plain");
                 else chart.Update(view);
@@ -183,6 +180,7 @@ internal static class RunMagics
         }
         finally
         {
+            await monitor.DisposeAsync();
             chart?.Update(new WatchView(samples.ToArray(), Stopped: true));
         }
     }
