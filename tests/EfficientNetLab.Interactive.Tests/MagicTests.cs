@@ -222,6 +222,17 @@ public class MagicTests(NotebookKernel notebook)
     }
 
     [Fact]
+    public async Task Accuracy_on_onnx_runtime_agrees_with_libtorch()
+    {
+        await Model();
+        var data = Dataset(perClass: 2);
+        (await notebook.Run($"#!accuracy --model m --data {data} --batch-size 4 --name viaTorch")).Succeeded();
+        (await notebook.Run($"#!accuracy --model m --data {data} --batch-size 4 --backend onnxruntime --name viaOrt")).Succeeded();
+        var same = await notebook.Run("viaOrt.Metrics.Images == 4 && viaOrt.Metrics.Top1 == viaTorch.Metrics.Top1 && viaOrt.Metrics.Top5 == viaTorch.Metrics.Top5");
+        Assert.Equal(true, same.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
     public async Task Interrupting_accuracy_keeps_the_partial_result()
     {
         await Model();
@@ -270,6 +281,17 @@ public class MagicTests(NotebookKernel notebook)
         var table = report.FormattedValues.Single(f => f.MimeType == "text/plain").Value.Split('\n');
         Assert.Equal(["batch", "1", "2"], table.Select(l => l.Trim().Split(' ')[0]));
         Assert.Contains("--batch-size", (await notebook.Run("#!benchmark --model m --batch-size one")).FailedWithOneLine());
+    }
+
+    [Fact]
+    public async Task Benchmark_runs_on_onnx_runtime()
+    {
+        await Model();
+        var r = await notebook.Run("#!benchmark --model m --batch-size 1 --warmup 0 --repeats 1 --backend onnxruntime");
+        r.Succeeded();
+        Assert.Contains("<td style=\"padding:1px 8px;text-align:left\">onnxruntime</td>", r.Html());
+        Assert.Contains("--backend is libtorch or onnxruntime, got 'tensorrt'",
+            (await notebook.Run("#!benchmark --model m --backend tensorrt")).FailedWithOneLine());
     }
 
     [Fact]

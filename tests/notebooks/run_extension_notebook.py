@@ -4,7 +4,8 @@ import argparse, json, os, re, sys, time
 import nbformat
 from nbclient import NotebookClient
 
-from notebook_outputs import read_outputs
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from notebook_run import KERNEL, read_outputs  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--feed", required=True)
@@ -41,7 +42,7 @@ nb.metadata["language_info"] = {"name": "C#"}
 nb.cells = [nbformat.v4.new_code_cell(src) for src, _, _ in cells]
 os.makedirs(args.out, exist_ok=True)
 
-client = NotebookClient(nb, kernel_name=".net-csharp", timeout=900, startup_timeout=300, allow_errors=True,
+client = NotebookClient(nb, kernel_name=KERNEL, timeout=900, startup_timeout=300, allow_errors=True,
                         resources={"metadata": {"path": args.out}})
 start = time.time()
 client.execute()

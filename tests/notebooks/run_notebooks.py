@@ -1,10 +1,11 @@
-"""Executes the lesson notebooks with nbclient on the .net-csharp kernel and checks their outputs."""
-import argparse, glob, os, sys, time
+"""Executes the lesson notebooks with nbclient on the .net-csharp kernel, checks their outputs, and renders each as
+the handout ./handouts.sh would make (OUT/handouts/NAME.html) for the browser test."""
+import argparse, glob, os, sys
 
 import nbformat
-from nbclient import NotebookClient
 
-from notebook_outputs import read_outputs
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from notebook_run import execute, render_html  # noqa: E402
 
 # What each lesson must show besides running without errors (substrings of its HTML/text outputs).
 EXPECTED = {
@@ -26,26 +27,20 @@ paths = args.notebooks or sorted(glob.glob(os.path.join(repo, "notebooks", "*.ip
 os.makedirs(args.out, exist_ok=True)
 
 passed = failed = 0
+os.makedirs(os.path.join(args.out, "handouts"), exist_ok=True)
 for path in paths:
     name = os.path.basename(path)
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name=".net-csharp", timeout=900, startup_timeout=300, allow_errors=True,
-                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-    start = time.time()
-    client.execute()
+    nb, problems, text, seconds = execute(path)
     nbformat.write(nb, os.path.join(args.out, name))
-    problems, texts = [], []
-    for i, cell in enumerate(nb.cells, 1):
-        cell_problems, rich, stdout = read_outputs(cell)
-        problems += [f"cell {i}: {p}" for p in cell_problems]
-        texts += [rich, stdout]
-    text = "\n".join(texts)
+    html = render_html(nb)
+    with open(os.path.join(args.out, "handouts", name.replace(".ipynb", ".html")), "w") as f:
+        f.write(html)
     problems += [f"missing {s!r}" for s in EXPECTED.get(name, []) if s not in text]
     if problems:
         failed += 1
-        print(f"FAIL {name} ({time.time() - start:.0f} s)", *problems, sep="\n    ")
+        print(f"FAIL {name} ({seconds:.0f} s)", *problems, sep="\n    ")
     else:
         passed += 1
-        print(f"ok   {name} ({time.time() - start:.0f} s)")
+        print(f"ok   {name} ({seconds:.0f} s)")
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -95,6 +95,15 @@ internal static class Magic
 
     public static IEnumerable<string> Devices => ["auto", "cpu", "cuda"];
 
+    public static KernelDirectiveParameter BackendOption() =>
+        Option("--backend", "libtorch (TorchSharp, default) or onnxruntime (CPU; the model exported once, cached next to its checkpoint).",
+            ["libtorch", "onnxruntime"]);
+
+    public static Evaluation.InferenceBackend ParseBackend(string? value) =>
+        value is null ? Evaluation.InferenceBackend.LibTorch
+        : Enum.TryParse<Evaluation.InferenceBackend>(value, ignoreCase: true, out var backend) ? backend
+        : throw new ArgumentException($"--backend is libtorch or onnxruntime, got '{value}'.");
+
     public static IEnumerable<string> Interpolations => Enum.GetNames<Interpolation>().Select(n => n.ToLowerInvariant());
 
     public static string Require(string? value, string option) =>

@@ -27,6 +27,7 @@ public sealed class AccuracyCommand : MagicCommand
     public string? Out { get; set; }
     public bool Resume { get; set; }
     public bool Strict { get; set; }
+    public string? Backend { get; set; }
     public string? Name { get; set; }
 }
 
@@ -41,6 +42,7 @@ public sealed class BenchmarkCommand : MagicCommand
     public string? Device { get; set; }
     public bool Half { get; set; }
     public bool ChannelsLast { get; set; }
+    public string? Backend { get; set; }
 }
 
 public sealed class CudaInfoCommand : MagicCommand
@@ -56,7 +58,7 @@ internal static class RunMagics
     {
         yield return Add<AccuracyCommand>(kernel, "#!accuracy",
             "Accuracy run over a labelled image folder with a live progress bar; interrupt keeps the partial results.",
-            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume]] [--name accuracy]",
+            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume]] [--backend libtorch|onnxruntime] [--name accuracy]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option("--data", "ImageFolder (class sub-folders) or a flat ImageNet val folder with LOC_val_solution.csv."),
@@ -70,13 +72,14 @@ internal static class RunMagics
                 Option("--out", "Folder for predictions.csv, per_class.csv, confusion.csv, summary.json."),
                 Flag("--resume", "Continue the run recorded in --out."),
                 Flag("--strict", "Stop at the first unreadable image instead of skipping it."),
+                BackendOption(),
                 Option("--name", "C# variable that receives the EvalResult (also after an interrupt). Default: accuracy."),
             ],
             (c, ctx) => AccuracyAsync(c, ctx, models));
 
         yield return Add<BenchmarkCommand>(kernel, "#!benchmark",
             "Inference throughput and latency on synthetic input, per batch size: table and chart.",
-            "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N]",
+            "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N] [--backend libtorch|onnxruntime]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option("--batch-size", "Comma-separated batch sizes. Default: 1,8.", ["1", "1,8", "1,8,32"]),
@@ -87,6 +90,7 @@ internal static class RunMagics
                 Option("--device", "Default: the device the model was loaded on.", Magic.Devices),
                 Flag("--half", "float16 (GPU)."),
                 Flag("--channels-last", "NHWC-strided inputs."),
+                BackendOption(),
             ],
             (c, ctx) => BenchmarkAsync(c, ctx, models));
 
@@ -111,6 +115,7 @@ internal static class RunMagics
         {
             BatchSize = c.BatchSize, Workers = c.Workers, Device = c.Device ?? settings.Device, Half = c.Half || settings.Half,
             ChannelsLast = c.ChannelsLast || settings.ChannelsLast, Limit = c.Limit, OutDir = c.Out, Resume = c.Resume, Strict = c.Strict,
+            Backend = ParseBackend(c.Backend),
         };
         var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
         int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
@@ -150,7 +155,8 @@ internal static class RunMagics
             status.Update(line);
             throttle.Restart();
         });
-        var results = await Task.Run(() => ModelBenchmark.Run(model.Model, batches, c.ImageSize ?? model.Preset.CropSize,
+        var backend = ParseBackend(c.Backend);
+        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, c.ImageSize, backend,
             c.Device ?? settings.Device, c.Half || settings.Half, c.ChannelsLast || settings.ChannelsLast, c.Warmup, c.Repeats, c.Threads,
             progress, context.CancellationToken));
         status.Update($"done: {results.Count} batch size(s)");

@@ -1,0 +1,34 @@
+// Handouts opened in a real browser with the network cut off: every chart must still draw (Plotly's svg.main-svg)
+// and the page must not even try to fetch anything.
+//   node tests/browser/handout.mjs ARTIFACTS_DIR HANDOUT.html...
+import { mkdirSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { launch, checks } from "./chromium.mjs";
+
+const [artifacts, ...files] = process.argv.slice(2);
+mkdirSync(artifacts, { recursive: true });
+const browser = await launch();
+const failed = await checks(files.map(file => [`${basename(file)} draws its charts offline`, async () => {
+  const context = await browser.newContext({ offline: true, viewport: { width: 1100, height: 900 } });
+  const fetched = [];
+  await context.route("**/*", route => {
+    const u = route.request().url();
+    if (u.startsWith("file:") || u.startsWith("data:")) return route.continue();
+    fetched.push(u);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", e => errors.push(e.message));
+  await page.goto(pathToFileURL(resolve(file)).href);
+  await page.waitForSelector("svg.main-svg", { timeout: 60_000 });
+  const charts = await page.locator(".js-plotly-plot").count();
+  await page.screenshot({ path: `${artifacts}/${basename(file, ".html")}.png`, fullPage: true });
+  await context.close();
+  if (fetched.length) throw new Error(`tried to fetch: ${fetched.join(", ")}`);
+  if (errors.length) throw new Error(`script errors: ${errors.join("; ")}`);
+  console.log(`    ${charts} chart(s) drawn`);
+}]));
+await browser.close();
+process.exit(failed ? 1 : 0);
