@@ -5,7 +5,8 @@
 #   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps
 # Prerequisites (.ci/run installs them): .NET SDK 10; Debian's python3-torchvision python3-numpy python3-pil
 # python3-skimage python3-onnx dataset-fashion-mnist gcc libturbojpeg0 (without it, the SkiaSharp JPEG fallback); jupyter-notebook python3-nbclient python3-nbconvert
-# python3-ipykernel; the lab/container suites install podman & co. themselves.
+# python3-ipykernel; chromium, nodejs and npm for the browser checks (playwright-core comes from npm); the
+# lab/container suites install podman & co. themselves.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -54,6 +55,7 @@ else
   suite interactive xunit tests/EfficientNetLab.Interactive.Tests interactive.trx
   suite extension-notebook tests/notebooks/run-extension-notebook.sh --feed artifacts/feed
   suite notebooks tests/notebooks/run-notebooks.sh --feed artifacts/feed
+  suite handouts tests/browser/handouts.sh
   [[ -x tests/lab/run.sh ]] && suite lab tests/lab/run.sh
   [[ -x tests/container/run.sh ]] && suite container tests/container/run.sh
 fi

@@ -15,7 +15,8 @@ export function launch() {
   });
 }
 
-// Runs named checks in order, printing "ok"/"FAIL" per check like tests/checks.sh; exits 1 if any failed.
+// Runs named checks in order, printing "ok"/"FAIL" per check and the closing "N passed, N failed" line that
+// test.sh sums; returns the number failed.
 export async function checks(list) {
   let failed = 0;
   for (const [name, fn] of list) {
@@ -27,5 +28,6 @@ export async function checks(list) {
       console.log(`FAIL ${name}\n    ${String(e?.message ?? e).split("\n").slice(0, 6).join("\n    ")}`);
     }
   }
+  console.log(`${list.length - failed} passed, ${failed} failed`);
   return failed;
 }

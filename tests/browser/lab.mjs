@@ -42,9 +42,12 @@ const failed = await checks([
     await page.locator(".code_cell .input_area").first().click();
     await page.keyboard.press("Shift+Enter"); // loads the kit from the local feed
     await page.keyboard.press("Shift+Enter"); // #!cuda-info
-    await page.locator(".output_area").getByText("Compute devices").waitFor({ timeout: 300_000 });
+    const card = page.locator(".output_area").getByText("Compute devices");
+    await card.waitFor({ timeout: 300_000 });
     await page.locator(".output_area").getByText("EfficientNetLab.Interactive loaded").first().waitFor();
-    await page.screenshot({ path: `${artifacts}/lab-environment-notebook.png`, fullPage: true });
+    // The notebook scrolls inside its own panel, so a full-page shot would stop at the fold: bring the card up.
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${artifacts}/lab-environment-notebook.png` });
   }],
 ]);
 await browser.close();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host lab tests, run by CI: ./lab.sh --setup-only twice (the second must be quick), then ./lab.sh serving on a
-# free port with a known token: the API needs the token, lists the .NET kernels, listens on 127.0.0.1 only, and a
-# C# notebook runs on the kernel it installed.
+# free port with a known token: the API needs the token, lists the .NET kernels, listens on 127.0.0.1 only, a
+# C# notebook runs on the kernel it installed, and the same in a real browser (tests/browser/lab.mjs); then
+# ./handouts.sh on one lesson, opened offline in the browser.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -61,5 +62,15 @@ run_notebook() {
   grep -qx 2 <<<"$out"
 }
 check "a C# notebook runs on the lab's kernel" run_notebook
+"$repo/tests/browser/setup.sh"
+browser() {
+  node tests/browser/lab.mjs "$url" "$token" "$repo/artifacts/test-results/browser"
+}
+check "in Chromium: login page without a token, wrong token refused, the right one lists the lessons, the environment notebook runs (screenshots: artifacts/test-results/browser)" browser
+handout() {
+  ./handouts.sh "$tmp/handouts" notebooks/05-monitoring.ipynb
+  node tests/browser/handout.mjs "$repo/artifacts/test-results/browser/handouts.sh" "$tmp/handouts/05-monitoring.html"
+}
+check "./handouts.sh renders a lesson whose charts draw in Chromium with the network cut off" handout
 check "the token was not printed (it was given)" bash -c "! grep -q '$token' '$tmp/lab.log'"
 summary
