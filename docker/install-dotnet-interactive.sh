@@ -3,7 +3,9 @@
 # kernelspecs, shared by the image and ./lab.sh.
 #   install-dotnet-interactive.sh --local REPO KERNELS_DIR      restore the repo's tool manifest (host lab)
 #   install-dotnet-interactive.sh --tool-path DIR KERNELS_DIR   install into DIR with the manifest's version (image)
-# The kernels are started with --http-local-only: their HTTP API (ports 2048-3000) stays on loopback.
+# The kernels are started with --http-local-only: their HTTP API (ports 2048-3000) stays on loopback; and with
+# MALLOC_ARENA_MAX=1, which glibc reads only at process start: without it libtorch computes 6-8× slower on the
+# CPU on any thread but the first, and kernels run cells on other threads (Devices/TorchRuntime.cs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${1:?usage: install-dotnet-interactive.sh --local REPO KERNELS_DIR | --tool-path DIR KERNELS_DIR}
@@ -32,7 +34,7 @@ case "$mode" in
     ;;
 esac
 
-if ! grep -qs -- --http-local-only "$kernels/.net-csharp/kernel.json"; then
+if ! grep -qs MALLOC_ARENA_MAX "$kernels/.net-csharp/kernel.json"; then
   mkdir -p "$kernels"
   "${run[@]}" jupyter install --path "$kernels" >/dev/null
   # `jupyter install` has no --http-local-only; it is an option of the kernel command the spec runs.
@@ -47,6 +49,7 @@ for spec in kernels.glob(".net-*/kernel.json"):
         argv[:2] = [tool]
     if "--http-local-only" not in argv:
         argv.append("--http-local-only")
+    k.setdefault("env", {})["MALLOC_ARENA_MAX"] = "1"
     spec.write_text(json.dumps(k, indent=2) + "\n")
 PY
 fi

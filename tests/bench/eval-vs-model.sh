@@ -3,7 +3,7 @@
 # model-only throughput (`effnet bench`, synthetic input) at the same batch size, input size and weights, in one run:
 #   A) the shipped Fashion-MNIST checkpoint on the 10,000 test PNGs (28×28, batch 128);
 #   B) EfficientNet-B0 at 224² (random init; speed does not depend on the values) on the photos of
-#      tests/bench/make_images.py, 500 images (50 files linked 10 times into one ImageNet wnid folder), batch 32.
+#      tests/bench/make_images.py, 1,000 images (50 files linked 20 times into one ImageNet wnid folder), batch 32.
 #   tests/bench/eval-vs-model.sh [--rounds 3]
 # Data is written once under ${EFFNET_FIXTURES_DIR:-~/.cache/efficientnet-lab}. Medians over rounds; eval and bench
 # alternate which goes first.
@@ -37,7 +37,7 @@ if [[ ! -d "$photos" ]]; then
 fi
 folder="$runs/photos/n01440764"
 mkdir -p "$folder"
-for copy in $(seq 10); do for f in "$photos"/*; do ln -s "$f" "$folder/$copy-$(basename "$f")"; done; done
+for copy in $(seq 20); do for f in "$photos"/*; do ln -s "$f" "$folder/$copy-$(basename "$f")"; done; done
 
 sample=samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth
 declare -A eval_cmd=(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Model throughput on the CPU, every backend in one run: libtorch through the kit (contiguous and channels_last),
 # ONNX Runtime through the kit, and Debian's PyTorch as the peer (tests/bench/pytorch_model.py, contiguous and
-# channels_last, its default allocator), same variant, input size, threads and timing method.
+# channels_last, as a user runs it; and channels_last again with glibc's allocator set the way the kit sets it
+# for libtorch, through glibc's MALLOC_* variables), same variant, input size, threads and timing method.
 #   tests/bench/models.sh [--model b0] [--batch-size 1,32] [--threads 2] [--rounds 3] [--repeats 10]
 # Each configuration is its own process (peak RSS from /usr/bin/time), the order rotates round by round so that
 # load from elsewhere hits every side alike; the summary gives medians over rounds and ratios to PyTorch
@@ -26,7 +27,7 @@ effnet=(dotnet src/EfficientNetLab.Cli/bin/Release/net10.0/linux-x64/effnet.dll)
 runs=$(mktemp -d -t effnet-model-bench.XXXXXX)
 common=(--model "$model" --batch-size "$batches" --threads "$threads" --repeats "$repeats" --json)
 # ONNX Runtime exports the random-init checkpoint once; do it before timing anything.
-"${effnet[@]}" bench "${common[@]}" --backend onnxruntime --batch-size 1 --repeats 1 --warmup 0 > /dev/null
+"${effnet[@]}" bench --model "$model" --backend onnxruntime --batch-size 1 --repeats 1 --warmup 0 --json > /dev/null
 
 declare -A cmd=(
   [libtorch]="${effnet[*]} bench ${common[*]}"
@@ -34,8 +35,10 @@ declare -A cmd=(
   [onnxruntime]="${effnet[*]} bench ${common[*]} --backend onnxruntime"
   [pytorch]="/usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats"
   [pytorch-channels-last]="/usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats --channels-last"
+  # Devices/TorchRuntime: mallopt(M_MMAP_MAX, 0) and mallopt(M_TRIM_THRESHOLD, int.MaxValue).
+  [pytorch-channels-last-kit-malloc]="env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats --channels-last"
 )
-order=(libtorch libtorch-channels-last onnxruntime pytorch pytorch-channels-last)
+order=(libtorch libtorch-channels-last onnxruntime pytorch pytorch-channels-last pytorch-channels-last-kit-malloc)
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "cpu: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"

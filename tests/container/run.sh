@@ -142,12 +142,12 @@ check "/api/kernelspecs is 403 without the token" test "$(http_status "$url/api/
 kernelspecs() {
   curl -fs -H "Authorization: token $token" "$url/api/kernelspecs" | python3 -c '
 import json, sys
-specs = json.load(sys.stdin)["kernelspecs"]
-argv = specs[".net-csharp"]["spec"]["argv"]
-assert "--http-local-only" in argv, argv
-print(argv)'
+spec = json.load(sys.stdin)["kernelspecs"][".net-csharp"]["spec"]
+assert "--http-local-only" in spec["argv"], spec
+assert spec["env"]["MALLOC_ARENA_MAX"] == "1", spec
+print(spec)'
 }
-check "/api/kernelspecs with the token lists .net-csharp (started --http-local-only)" kernelspecs
+check "/api/kernelspecs with the token lists .net-csharp (started --http-local-only, MALLOC_ARENA_MAX=1)" kernelspecs
 run_notebook() {
   podman exec "$lab" jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 \
     --output executed.ipynb /home/jovyan/work/smoke.ipynb

@@ -41,11 +41,12 @@ check "/api/kernelspecs is 403 without the token" test "$(http_status "$url/api/
 kernelspecs() {
   curl -fs -H "Authorization: token $token" "$url/api/kernelspecs" | python3 -c '
 import json, sys
-argv = json.load(sys.stdin)["kernelspecs"][".net-csharp"]["spec"]["argv"]
-assert "--http-local-only" in argv, argv
-print(argv)'
+spec = json.load(sys.stdin)["kernelspecs"][".net-csharp"]["spec"]
+assert "--http-local-only" in spec["argv"], spec
+assert spec["env"]["MALLOC_ARENA_MAX"] == "1", spec
+print(spec)'
 }
-check "/api/kernelspecs with the token lists .net-csharp (started --http-local-only)" kernelspecs
+check "/api/kernelspecs with the token lists .net-csharp (started --http-local-only, MALLOC_ARENA_MAX=1)" kernelspecs
 loopback_only() {
   local addrs
   addrs=$(ss -Hltn "sport = :$port" | awk '{print $4}')

@@ -1,6 +1,7 @@
 # Sourced by the notebook runners: restores the dotnet-interactive tool, makes sure a packed feed exists, and points
 # Jupyter at a private data dir whose .net-csharp kernelspec is exactly what `dotnet interactive jupyter install`
-# writes, plus --http-local-only so the kernel's HTTP side channel does not listen on every interface.
+# writes, plus --http-local-only so the kernel's HTTP side channel does not listen on every interface, and the
+# MALLOC_ARENA_MAX=1 that the lab's kernelspec carries.
 # In: repo, work, feed (may be empty: then artifacts/feed is packed). Out: feed, version, JUPYTER_* exported.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_INTERACTIVE_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
@@ -17,6 +18,7 @@ import json, sys
 spec = json.load(open(sys.argv[1]))
 if "--http-local-only" not in spec["argv"]:
     spec["argv"].insert(spec["argv"].index("{connection_file}") + 1, "--http-local-only")
+spec.setdefault("env", {})["MALLOC_ARENA_MAX"] = "1"  # as docker/install-dotnet-interactive.sh writes it
 json.dump(spec, open(sys.argv[1], "w"), indent=2)
 PY
 # The notebooks load the kit with a bare `#r "nuget: EfficientNetLab.Interactive, *-*"`: the lab registers its feed as a

@@ -86,6 +86,9 @@ public sealed record DeviceReport(DateTimeOffset Time, NvmlInfo Nvml, IReadOnlyL
             ["native_packages"] = new JsonArray(Torch.NativePackages.Select(p => (JsonNode)p).ToArray()),
             ["cuda_backend_loaded"] = Torch.CudaBackendLoaded,
             ["onednn_max_isa"] = Torch.OneDnnMaxIsa,
+            // Process-wide allocator state (Devices/TorchRuntime): it decides CPU throughput several times over.
+            ["malloc_tuned"] = TorchRuntime.AllocatorTuned,
+            ["malloc_single_arena"] = TorchRuntime.SingleMallocArena,
             ["problem"] = Torch.Problem,
             ["cuda_diagnosis"] = new JsonArray(Torch.CudaDiagnosis.Select(c => (JsonNode)new JsonObject
             {
