@@ -56,6 +56,7 @@ for ((r = 0; r < rounds; r++)); do
     ((r % 2)) && first=bench second=eval
     for kind in $first $second; do
       echo "round $((r + 1))/$rounds: $set $kind" >&2
+      # shellcheck disable=SC2086 # the command lines are meant to split into words
       if [[ $kind == eval ]]; then ${eval_cmd[$set]} > "$runs/$set.eval.$r.json"
       else ${bench_cmd[$set]} > "$runs/$set.bench.$r.json"; fi
     done

@@ -51,6 +51,7 @@ for ((r = 0; r < rounds; r++)); do
   for ((i = 0; i < ${#order[@]}; i++)); do
     name=${order[$(((i + r) % ${#order[@]}))]}
     echo "round $((r + 1))/$rounds: $name" >&2
+    # shellcheck disable=SC2086 # the command line is meant to split into words
     /usr/bin/time -f %M -o "$runs/$name.$r.rss" ${cmd[$name]} > "$runs/$name.$r.json"
   done
 done

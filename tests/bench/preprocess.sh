@@ -60,6 +60,7 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo "load at the end $(cut -d' ' -f1-3 /proc/loadavg)" >> "$runs/machine.txt"
 
+# shellcheck disable=SC2086 # one argument per worker count
 /usr/bin/python3 - "$runs" "$data" "$model" $workers <<'PY'
 import glob, json, os, statistics, sys
 
