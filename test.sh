@@ -8,7 +8,7 @@
 # python3-ipykernel; chromium, nodejs and npm for the browser checks (playwright-core comes from npm); the
 # lab/container suites install podman & co. themselves.
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 
 fast=0
 [[ "${1:-}" == "--fast" ]] && fast=1
@@ -41,6 +41,7 @@ if ! dotnet build EfficientNetLab.sln -c "$config" --nologo -v q; then
   exit 1
 fi
 
+# shellcheck disable=SC2317 # called through suite
 xunit() {  # xunit PROJECT TRX [FILTER]
   dotnet test "$1" -c "$config" --no-build --nologo ${3:+--filter "$3"} \
     --logger "trx;LogFileName=$2" --results-directory "$results"
