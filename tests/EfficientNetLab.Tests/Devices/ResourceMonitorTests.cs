@@ -148,9 +148,11 @@ public sealed class ResourceMonitorTests(FakeNvml fake) : IClassFixture<FakeNvml
             p.BeginErrorReadLine();
             await threeLines.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
+            // The signal state before the interrupt, for the failure message (effnet may have re-executed itself).
+            var signals = string.Join(", ", File.ReadLines($"/proc/{p.Id}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal)));
             Repo.Run("kill", ["-INT", p.Id.ToString(CultureInfo.InvariantCulture)]);
 
-            Assert.True(p.WaitForExit(30_000), "effnet devices --watch ignored SIGINT");
+            Assert.True(p.WaitForExit(30_000), $"effnet devices --watch ignored SIGINT ({signals}); stderr:\n{stderr}");
             Assert.True(p.ExitCode == 0, stderr.ToString());
             var json = JsonNode.Parse(await stdout)!.AsObject();
             Assert.Equal(0.05, (double)json["interval_s"]!);
