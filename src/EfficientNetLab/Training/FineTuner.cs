@@ -84,7 +84,8 @@ public static class FineTuner
             for (; epoch < o.Epochs; epoch++)
             {
                 // The order of an epoch depends only on the seed and the epoch, so a resumed run sees the same data.
-                var rng = new Random(HashCode.Combine(o.Seed, epoch));
+                // (Not HashCode.Combine: .NET seeds it randomly per process, which broke that across resumes.)
+                var rng = new Random(unchecked(o.Seed * 1_000_003 + epoch));
                 var order = dataset.Samples.OrderBy(_ => rng.Next()).Take(perEpoch).ToArray();
                 var loader = new BatchLoader(order, preprocessor, o.BatchSize, o.Workers);
                 model.train();
