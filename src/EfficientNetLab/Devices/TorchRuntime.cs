@@ -57,7 +57,7 @@ public static class TorchRuntime
     /// </summary>
     public static void ReexecWithSingleMallocArena()
     {
-        if (!OperatingSystem.IsLinux() || SingleMallocArena || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null ||
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is not null ||
             Environment.GetEnvironmentVariable("EFFNET_DEFAULT_MALLOC") == "1")
             return;
         string[] argv;

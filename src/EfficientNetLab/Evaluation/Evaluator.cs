@@ -64,9 +64,32 @@ public static class Evaluator
         long processedThisRun = 0;
         bool completed = false;
         var peakRss = new PeakMemory();
-        // Every forward on one dedicated thread rather than whichever pool thread the loader's await resumes on:
-        // libgomp keeps one OpenMP team per calling thread, and glibc a malloc arena (see TorchRuntime).
-        await Task.Factory.StartNew(Consume, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            await using var batches = loader.ReadAsync(start, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                var waitStart = clock.Elapsed;
+                if (!await batches.MoveNextAsync()) break;
+                waiting += clock.Elapsed - waitStart;
+                using var batch = batches.Current;
+                var predictions = batch.Count == 0 ? [] : Infer(batch, forward, device, options, preset.CropSize);
+                predictionLog?.Write(predictions, batch.Skipped);
+                foreach (var p in predictions) Record(p);
+                skipped.AddRange(batch.Skipped.Select(s => s.File));
+                processedThisRun += batch.Count;
+                peakRss.Sample();
+                progress?.Report(new EvalProgress(metrics.Images + skipped.Count, samples.Count, skipped.Count,
+                    processedThisRun / clock.Elapsed.TotalSeconds, metrics.Top1.Value, metrics.Top5.Value, clock.Elapsed));
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            completed = true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            log?.Invoke($"cancelled after {metrics.Images:N0} images; results so far are kept" +
+                        (options.OutDir is null ? "" : $" in {options.OutDir} (continue with --resume)"));
+        }
 
         var wall = clock.Elapsed;
         await monitor.DisposeAsync();
@@ -74,40 +97,6 @@ public static class Evaluator
             processedThisRun, wall, waiting, completed, peakRss.PeakBytes, forward.MaxChunk, decoder, monitor.Summary);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);
         return result;
-
-        void Consume()
-        {
-            var batches = loader.ReadAsync(start, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            try
-            {
-                while (true)
-                {
-                    var waitStart = clock.Elapsed;
-                    if (!batches.MoveNextAsync().AsTask().GetAwaiter().GetResult()) break;
-                    waiting += clock.Elapsed - waitStart;
-                    using var batch = batches.Current;
-                    var predictions = batch.Count == 0 ? [] : Infer(batch, forward, device, options, preset.CropSize);
-                    predictionLog?.Write(predictions, batch.Skipped);
-                    foreach (var p in predictions) Record(p);
-                    skipped.AddRange(batch.Skipped.Select(s => s.File));
-                    processedThisRun += batch.Count;
-                    peakRss.Sample();
-                    progress?.Report(new EvalProgress(metrics.Images + skipped.Count, samples.Count, skipped.Count,
-                        processedThisRun / clock.Elapsed.TotalSeconds, metrics.Top1.Value, metrics.Top5.Value, clock.Elapsed));
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-                completed = true;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                log?.Invoke($"cancelled after {metrics.Images:N0} images; results so far are kept" +
-                            (options.OutDir is null ? "" : $" in {options.OutDir} (continue with --resume)"));
-            }
-            finally
-            {
-                batches.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-        }
 
         void Record(Prediction p)
         {
