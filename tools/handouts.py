@@ -5,9 +5,7 @@ import glob
 import os
 import sys
 
-import nbformat
-
-from notebook_run import execute, render_html
+from notebook_run import run_to_handout
 
 
 def main():
@@ -22,11 +20,8 @@ def main():
     for path in paths:
         name = os.path.splitext(os.path.basename(path))[0]
         print(f"{name}: running…", flush=True)
-        nb, problems, _, seconds = execute(path)
-        nbformat.write(nb, os.path.join(args.out, name + ".ipynb"))
         target = os.path.join(args.out, name + ".html")
-        with open(target, "w", encoding="utf-8") as f:
-            f.write(render_html(nb))
+        problems, _, seconds = run_to_handout(path, os.path.join(args.out, name + ".ipynb"), target)
         # A handout with an error in it is still written (it shows where), but the run fails.
         if problems:
             failed.append(name)

@@ -68,3 +68,12 @@ def render_html(nb):
     html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     return _EXTERNAL_SCRIPT.sub("", html)
 
+
+def run_to_handout(path, ipynb_out, html_out):
+    """Executes the notebook at PATH, writes the executed notebook to IPYNB_OUT and its handout to HTML_OUT, and
+    returns execute()'s (problems, text, seconds)."""
+    nb, problems, text, seconds = execute(path)
+    nbformat.write(nb, ipynb_out)
+    with open(html_out, "w", encoding="utf-8") as f:
+        f.write(render_html(nb))
+    return problems, text, seconds

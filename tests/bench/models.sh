@@ -29,14 +29,15 @@ common=(--model "$model" --batch-size "$batches" --threads "$threads" --repeats 
 # ONNX Runtime exports the random-init checkpoint once; do it before timing anything.
 "${effnet[@]}" bench --model "$model" --backend onnxruntime --batch-size 1 --repeats 1 --warmup 0 --json > /dev/null
 
+pytorch="/usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats"
 declare -A cmd=(
   [libtorch]="${effnet[*]} bench ${common[*]}"
   [libtorch-channels-last]="${effnet[*]} bench ${common[*]} --channels-last"
   [onnxruntime]="${effnet[*]} bench ${common[*]} --backend onnxruntime"
-  [pytorch]="/usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats"
-  [pytorch-channels-last]="/usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats --channels-last"
+  [pytorch]="$pytorch"
+  [pytorch-channels-last]="$pytorch --channels-last"
   # Devices/TorchRuntime: mallopt(M_MMAP_MAX, 0) and mallopt(M_TRIM_THRESHOLD, int.MaxValue).
-  [pytorch-channels-last-kit-malloc]="env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 /usr/bin/python3 tests/bench/pytorch_model.py --model $model --batch-size $batches --threads $threads --repeats $repeats --channels-last"
+  [pytorch-channels-last-kit-malloc]="env MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=2147483647 $pytorch --channels-last"
 )
 order=(libtorch libtorch-channels-last onnxruntime pytorch pytorch-channels-last pytorch-channels-last-kit-malloc)
 {

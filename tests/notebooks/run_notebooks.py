@@ -2,10 +2,8 @@
 the handout ./handouts.sh would make (OUT/handouts/NAME.html) for the browser test."""
 import argparse, glob, os, sys
 
-import nbformat
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-from notebook_run import execute, render_html  # noqa: E402
+from notebook_run import run_to_handout  # noqa: E402
 
 # What each lesson must show besides running without errors (substrings of its HTML/text outputs).
 EXPECTED = {
@@ -31,11 +29,8 @@ passed = failed = 0
 os.makedirs(os.path.join(args.out, "handouts"), exist_ok=True)
 for path in paths:
     name = os.path.basename(path)
-    nb, problems, text, seconds = execute(path)
-    nbformat.write(nb, os.path.join(args.out, name))
-    html = render_html(nb)
-    with open(os.path.join(args.out, "handouts", name.replace(".ipynb", ".html")), "w") as f:
-        f.write(html)
+    problems, text, seconds = run_to_handout(
+        path, os.path.join(args.out, name), os.path.join(args.out, "handouts", name.replace(".ipynb", ".html")))
     problems += [f"missing {s!r}" for s in EXPECTED.get(name, []) if s not in text]
     if problems:
         failed += 1
