@@ -30,6 +30,8 @@ if [[ -f "$HOME/.nuget/NuGet/NuGet.Config" ]]; then cp "$HOME/.nuget/NuGet/NuGet
 # NuGet reads its user config from DOTNET_CLI_HOME, dotnet-interactive its work folders from HOME: point both there,
 # and restore the tool again so its resolver cache exists in that home.
 export HOME="$work/home" DOTNET_CLI_HOME="$work/home"
+# The copied config may already name this source (./lab.sh registers it for the real user): replace it.
+dotnet nuget remove source efficientnet-lab >/dev/null 2>&1 || true
 dotnet nuget add source "$feed" --name efficientnet-lab >/dev/null
 dotnet tool restore >/dev/null
 export JUPYTER_PATH="$work/jupyter" JUPYTER_DATA_DIR="$work/jupyter" JUPYTER_RUNTIME_DIR="$work/runtime" JUPYTER_CONFIG_DIR="$work/config"
