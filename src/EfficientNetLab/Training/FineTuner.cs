@@ -28,6 +28,12 @@ public sealed record FineTuneOptions
     public double LabelSmoothing { get; init; } = 0.1;
     public int WarmupSteps { get; init; } = 100;
     public bool HorizontalFlip { get; init; } = true;
+    /// <summary>Overrides the variant's stochastic depth (timm's --drop-path); null keeps torchvision's value.</summary>
+    public double? DropPath { get; init; }
+    /// <summary>Overrides the classifier's dropout (timm's --drop); null keeps torchvision's value.</summary>
+    public double? Dropout { get; init; }
+    /// <summary>Feed the model channels-last input, which every conv then keeps (faster on CPU, as for eval).</summary>
+    public bool ChannelsLast { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; }
     public string Device { get; init; } = "auto";
@@ -98,7 +104,7 @@ public static class FineTuner
                     if (batch.Count == 0) continue;
                     using var scope = NewDisposeScope();
                     foreach (var group in optimizer.ParamGroups) group.LearningRate = LearningRate(o, step++, totalSteps);
-                    var (x, y) = ToTensors(batch, o.Preset.CropSize, device, o.HorizontalFlip, rng);
+                    var (x, y) = ToTensors(batch, o.Preset.CropSize, device, o.HorizontalFlip, o.ChannelsLast, rng);
                     optimizer.zero_grad();
                     var logits = model.forward(x);
                     var batchLoss = nn.functional.cross_entropy(logits, y, label_smoothing: o.LabelSmoothing);
@@ -132,7 +138,14 @@ public static class FineTuner
 
     private static async Task<EfficientNet> InitialModel(FineTuneOptions o, int numClasses, Action<string>? log, CancellationToken ct)
     {
-        var model = new EfficientNet(EfficientNetVariants.Get(o.Variant), numClasses);
+        // Regularizers only act in training, so a checkpoint trained with other values loads into the standard variant.
+        var variant = EfficientNetVariants.Get(o.Variant);
+        variant = variant with
+        {
+            StochasticDepthProb = o.DropPath ?? variant.StochasticDepthProb,
+            Dropout = o.Dropout ?? variant.Dropout,
+        };
+        var model = new EfficientNet(variant, numClasses);
         if (o.InitWeights is null) return model;
         using var pretrained = await ModelLoader.LoadAsync(o.Variant, o.InitWeights, cancellationToken: ct);
         // Everything but the classifier comes from the pretrained weights; the new head starts from torchvision's init.
@@ -149,7 +162,7 @@ public static class FineTuner
         return model;
     }
 
-    private static (Tensor X, Tensor Y) ToTensors(Batch batch, int crop, Device device, bool flip, Random rng)
+    private static (Tensor X, Tensor Y) ToTensors(Batch batch, int crop, Device device, bool flip, bool channelsLast, Random rng)
     {
         var x = empty([batch.Count, 3, crop, crop], ScalarType.Float32);
         // Tensor.bytes takes a Span but only reads from it.
@@ -160,6 +173,7 @@ public static class FineTuner
             var mask = tensor(Enumerable.Range(0, batch.Count).Select(_ => rng.Next(2) == 1).ToArray()).view(-1, 1, 1, 1);
             x = where(mask, x.flip(3), x);
         }
+        if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
         return (x.to(device), y.to(device));
     }
 
