@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end accuracy-run throughput (decode + preprocess + model, `effnet eval` with 2 decode workers) against
 # model-only throughput (`effnet bench`, synthetic input) at the same batch size, input size and weights, in one run:
-#   A) the shipped Fashion-MNIST checkpoint on the 10,000 test PNGs (28×28, batch 128);
+#   A) the shipped Fashion-MNIST checkpoint on the 10,000 test PNGs (28×28, upscaled to its 56² preset; batch 128);
 #   B) EfficientNet-B0 at 224² (random init; speed does not depend on the values) on the photos of
 #      tests/bench/make_images.py, 1,000 images (50 files linked 20 times into one ImageNet wnid folder), batch 32.
 #   tests/bench/eval-vs-model.sh [--rounds 3]
