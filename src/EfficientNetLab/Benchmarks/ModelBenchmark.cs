@@ -44,7 +44,7 @@ public static class ModelBenchmark
             using var scope = NewDisposeScope();
             using var _ = no_grad();
             var x = randn(batch, 3, imageSize, imageSize);
-            if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            if (channelsLast) x = x.ToChannelsLast();
             x = x.to(dev);
             if (half) x = x.half();
             var times = new List<double>();

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using EfficientNetLab.Imaging;
+using static TorchSharp.torch;
 
 namespace EfficientNetLab.Data;
 
@@ -39,6 +41,15 @@ public sealed class Batch : IDisposable
     public TimeSpan DecodeTime { get; }
 
     public ReadOnlySpan<float> Data => (buffer ?? throw new ObjectDisposedException(nameof(Batch))).AsSpan(0, Count * ImageFloats);
+
+    /// <summary>The images as a new Count×3×crop×crop float tensor on the CPU.</summary>
+    public Tensor ToTensor(int crop)
+    {
+        var x = empty([Count, 3, crop, crop], ScalarType.Float32);
+        // Tensor.bytes takes a Span but only reads from it.
+        x.bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(Data), Data.Length));
+        return x;
+    }
 
     public void Dispose()
     {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using EfficientNetLab.Data;
 using EfficientNetLab.Devices;
 using EfficientNetLab.Imaging;
+using EfficientNetLab.Models;
 using EfficientNetLab.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -133,25 +133,22 @@ public static class Evaluator
         if (batchSize <= 0) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = zeros([batchSize, 3, crop, crop], ScalarType.Float32);
-        if (options.ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        x = x.to(device);
-        if (options.Half) x = x.half();
-        forward.Run(x);
+        forward.Run(ToModelInput(zeros([batchSize, 3, crop, crop], ScalarType.Float32), device, options));
+    }
+
+    /// <summary>A CPU float batch in the layout, place and precision the run's model expects.</summary>
+    private static Tensor ToModelInput(Tensor x, Device device, EvalOptions options)
+    {
+        if (options.ChannelsLast) x = x.ToChannelsLast();
+        if (device.type == DeviceType.CUDA) x = x.pin_memory().to(device, non_blocking: true);
+        return options.Half ? x.half() : x;
     }
 
     private static List<Prediction> Infer(Batch batch, ChunkedForward forward, Device device, EvalOptions options, int crop)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = empty([batch.Count, 3, crop, crop], ScalarType.Float32);
-        // Tensor.bytes takes a Span but only reads from it.
-        x.bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch.Data), batch.Data.Length));
-        // TorchSharp has no memory_format API, but an NHWC-strided input carries channels-last through every conv.
-        if (options.ChannelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-        if (device.type == DeviceType.CUDA) x = x.pin_memory().to(device, non_blocking: true);
-        if (options.Half) x = x.half();
-        var probabilities = forward.Run(x).to_type(ScalarType.Float32).softmax(1);
+        var probabilities = forward.Run(ToModelInput(batch.ToTensor(crop), device, options)).to_type(ScalarType.Float32).softmax(1);
         int k = Math.Min(options.TopK, (int)probabilities.shape[1]);
         var (values, indices) = probabilities.topk(k);
         var p = values.cpu().data<float>().ToArray();

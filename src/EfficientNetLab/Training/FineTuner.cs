@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
@@ -164,16 +163,14 @@ public static class FineTuner
 
     private static (Tensor X, Tensor Y) ToTensors(Batch batch, int crop, Device device, bool flip, bool channelsLast, Random rng)
     {
-        var x = empty([batch.Count, 3, crop, crop], ScalarType.Float32);
-        // Tensor.bytes takes a Span but only reads from it.
-        x.bytes = MemoryMarshal.AsBytes(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(batch.Data), batch.Data.Length));
+        var x = batch.ToTensor(crop);
         var y = tensor(batch.Items.Select(i => (long)i.Sample.Label).ToArray());
         if (flip)
         {
             var mask = tensor(Enumerable.Range(0, batch.Count).Select(_ => rng.Next(2) == 1).ToArray()).view(-1, 1, 1, 1);
             x = where(mask, x.flip(3), x);
         }
-        if (channelsLast) x = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        if (channelsLast) x = x.ToChannelsLast();
         return (x.to(device), y.to(device));
     }
 

@@ -13,8 +13,8 @@ public class SampleCheckpointTests
     {
         // The notebooks' offline default: the checkpoint and its preset must give torchvision's verdict image for
         // image, or every lesson built on it teaches numbers a PyTorch user would not get.
-        var checkpoint = Path.Combine(Repo.Root, "samples", "fashion-mnist", "efficientnet_b0_fashion_mnist.pth");
-        var data = Path.Combine(Repo.Root, "samples", "fashion-mnist", "test");
+        var checkpoint = Repo.SampleCheckpoint;
+        var data = Repo.SampleImages;
         var reference = JsonNode.Parse(Repo.Run(Repo.Python, [Path.Combine(Repo.Root, "tests", "parity", "eval_imagefolder.py"), checkpoint, data]))!;
 
         using var loaded = await ModelLoader.LoadAsync(null, checkpoint);

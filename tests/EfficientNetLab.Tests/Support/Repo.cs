@@ -7,6 +7,11 @@ public static class Repo
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>The shipped Fashion-MNIST checkpoint (with its .json sidecar) and its 500 test images.</summary>
+    public static string SampleCheckpoint => Path.Combine(Root, "samples", "fashion-mnist", "efficientnet_b0_fashion_mnist.pth");
+
+    public static string SampleImages => Path.Combine(Root, "samples", "fashion-mnist", "test");
+
     /// <summary>Debian's interpreter: it has python3-torchvision; the one first on PATH may not.</summary>
     public const string Python = "/usr/bin/python3";
 

@@ -62,7 +62,7 @@ public class FineTunerTests
         async Task<FineTuneResult> Train(bool channelsLast) => await FineTuner.RunAsync(new FineTuneOptions
         {
             TrainDir = data, OutDir = Directory.CreateTempSubdirectory("effnet-ft-cl").FullName, Preset = Tiny, Epochs = 1,
-            InitWeights = Path.Combine(Repo.Root, "samples", "fashion-mnist", "efficientnet_b0_fashion_mnist.pth"),
+            InitWeights = Repo.SampleCheckpoint,
             Limit = 32, BatchSize = 16, WarmupSteps = 1, LearningRate = 1e-4, Device = "cpu", DropPath = 0, Dropout = 0,
             ChannelsLast = channelsLast,
         });
