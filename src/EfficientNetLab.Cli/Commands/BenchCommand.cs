@@ -84,14 +84,15 @@ internal static class BenchCommand
                     ["model"] = r.Model, ["backend"] = r.Backend, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
                     ["device"] = r.Device, ["dtype"] = r.Dtype, ["memory_format"] = r.MemoryFormat, ["threads"] = r.Threads,
                     ["repeats"] = r.Repeats, ["median_batch_ms"] = Math.Round(r.MedianBatchMs, 3), ["p90_batch_ms"] = Math.Round(r.P90BatchMs, 3),
+                    ["mean_batch_ms"] = Math.Round(r.MeanBatchMs, 3),
                     ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
                 }).ToArray()),
             });
             return;
         }
-        output.Table(["model", "backend", "batch", "size", "device", "dtype", "format", "median ms", "p90 ms", "img/s"],
+        output.Table(["model", "backend", "batch", "size", "device", "dtype", "format", "median ms", "p90 ms", "mean ms", "img/s"],
             results.Select(r => (IReadOnlyList<string>)[r.Model, r.Backend, r.BatchSize.ToString(), r.ImageSize.ToString(), r.Device, r.Dtype,
-                r.MemoryFormat, r.MedianBatchMs.ToString("F1"), r.P90BatchMs.ToString("F1"), r.ImagesPerSecond.ToString("F1")]));
+                r.MemoryFormat, r.MedianBatchMs.ToString("F1"), r.P90BatchMs.ToString("F1"), r.MeanBatchMs.ToString("F1"), r.ImagesPerSecond.ToString("F1")]));
     }
 
     private static void Report(Output output, bool asJson, string model, Preprocessor preprocessor, PreprocessBenchmarkResult r)
