@@ -147,7 +147,8 @@ public static class FineTuner
         var model = new EfficientNet(variant, numClasses);
         if (o.InitWeights is null) return model;
         using var pretrained = await ModelLoader.LoadAsync(o.Variant, o.InitWeights, cancellationToken: ct);
-        // Everything but the classifier comes from the pretrained weights; the new head starts from torchvision's init.
+        // The classifier is taken too when it has this dataset's class count (continuing a run); otherwise the new head
+        // starts from torchvision's init.
         using var _ = no_grad();
         var target = model.state_dict();
         int copied = 0;
