@@ -61,9 +61,7 @@ public sealed class Batch : IDisposable
 /// <summary>
 /// Streams a dataset as preprocessed batches: N decode workers fill one batch at a time while up to
 /// <c>prefetch</c> finished batches wait for the model, so memory is O(batch × prefetch) whatever the dataset
-/// size. With <c>prefetch</c> 0 nothing is decoded ahead: each batch is decoded, with all workers, when the
-/// consumer asks for it — for a model that runs on the same CPU cores, which decoding in the background would
-/// take from it. Order is the dataset's. A file that cannot be decoded is skipped and reported with the batch it
+/// size. Order is the dataset's. A file that cannot be decoded is skipped and reported with the batch it
 /// belonged to — or, with <c>strict</c>, ends the stream with its path.
 /// </summary>
 public sealed class BatchLoader(
@@ -80,12 +78,6 @@ public sealed class BatchLoader(
     public async IAsyncEnumerable<Batch> ReadAsync(int start = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
-        if (prefetch == 0)
-        {
-            for (int first = start; first < samples.Count; first += batchSize)
-                yield return Load(first, cancellationToken);
-            yield break;
-        }
         var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(1, prefetch)) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(() => Produce(channel.Writer, start, stop.Token), CancellationToken.None);
@@ -108,11 +100,67 @@ public sealed class BatchLoader(
 
     private async Task Produce(ChannelWriter<Batch> writer, int start, CancellationToken ct)
     {
+        int imageFloats = preprocessor.OutputLength;
         try
         {
             for (int first = start; first < samples.Count; first += batchSize)
             {
-                var batch = Load(first, ct);
+                ct.ThrowIfCancellationRequested();
+                int count = Math.Min(batchSize, samples.Count - first);
+                var buffer = ArrayPool<float>.Shared.Rent(count * imageFloats);
+                var ok = new bool[count];
+                var errors = new SkippedFile?[count];
+                long ticks = 0;
+                try
+                {
+                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct }, i =>
+                    {
+                        long t0 = Stopwatch.GetTimestamp();
+                        var sample = samples[first + i];
+                        try
+                        {
+                            // Decode and resample buffers are per worker thread, reused across images and batches.
+                            preprocessor.ProcessInto(sample.Path, buffer.AsSpan(i * imageFloats, imageFloats), PreprocessScratch.ForCurrentThread);
+                            ok[i] = true;
+                        }
+                        catch (ImageDecodeException e)
+                        {
+                            errors[i] = new SkippedFile(sample.Path, e.Reason);
+                        }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException)
+                        {
+                            errors[i] = new SkippedFile(sample.Path, e.Message);
+                        }
+                        Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - t0);
+                    });
+                }
+                catch
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                    throw;
+                }
+
+                if (strict && Array.FindIndex(errors, e => e is not null) is var bad and >= 0)
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                    throw new ImageDecodeException(errors[bad]!.Path, errors[bad]!.Reason + " (--strict stops at the first unreadable file)");
+                }
+
+                // Compact the good images to the front so the batch is one contiguous block.
+                var items = new List<(int, Sample)>(count);
+                var skipped = new List<(int, SkippedFile)>();
+                for (int i = 0; i < count; i++)
+                {
+                    if (!ok[i])
+                    {
+                        skipped.Add((first + i, errors[i]!));
+                        continue;
+                    }
+                    if (items.Count != i)
+                        buffer.AsSpan(i * imageFloats, imageFloats).CopyTo(buffer.AsSpan(items.Count * imageFloats, imageFloats));
+                    items.Add((first + i, samples[first + i]));
+                }
+                var batch = new Batch(buffer, imageFloats, items, skipped, Stopwatch.GetElapsedTime(0, ticks));
                 try
                 {
                     await writer.WriteAsync(batch, ct);
@@ -130,67 +178,5 @@ public sealed class BatchLoader(
             writer.Complete(e);
             throw;
         }
-    }
-
-    /// <summary>Decodes and preprocesses samples[first..first+batchSize] with all workers.</summary>
-    private Batch Load(int first, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        int imageFloats = preprocessor.OutputLength;
-        int count = Math.Min(batchSize, samples.Count - first);
-        var buffer = ArrayPool<float>.Shared.Rent(count * imageFloats);
-        var ok = new bool[count];
-        var errors = new SkippedFile?[count];
-        long ticks = 0;
-        try
-        {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct }, i =>
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                var sample = samples[first + i];
-                try
-                {
-                    // Decode and resample buffers are per worker thread, reused across images and batches.
-                    preprocessor.ProcessInto(sample.Path, buffer.AsSpan(i * imageFloats, imageFloats), PreprocessScratch.ForCurrentThread);
-                    ok[i] = true;
-                }
-                catch (ImageDecodeException e)
-                {
-                    errors[i] = new SkippedFile(sample.Path, e.Reason);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException)
-                {
-                    errors[i] = new SkippedFile(sample.Path, e.Message);
-                }
-                Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - t0);
-            });
-        }
-        catch
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            throw;
-        }
-
-        if (strict && Array.FindIndex(errors, e => e is not null) is var bad and >= 0)
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            throw new ImageDecodeException(errors[bad]!.Path, errors[bad]!.Reason + " (--strict stops at the first unreadable file)");
-        }
-
-        // Compact the good images to the front so the batch is one contiguous block.
-        var items = new List<(int, Sample)>(count);
-        var skipped = new List<(int, SkippedFile)>();
-        for (int i = 0; i < count; i++)
-        {
-            if (!ok[i])
-            {
-                skipped.Add((first + i, errors[i]!));
-                continue;
-            }
-            if (items.Count != i)
-                buffer.AsSpan(i * imageFloats, imageFloats).CopyTo(buffer.AsSpan(items.Count * imageFloats, imageFloats));
-            items.Add((first + i, samples[first + i]));
-        }
-        return new Batch(buffer, imageFloats, items, skipped, Stopwatch.GetElapsedTime(0, ticks));
     }
 }

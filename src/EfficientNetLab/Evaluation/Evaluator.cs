@@ -50,11 +50,8 @@ public static class Evaluator
 
         using var predictionLog = options.OutDir is null ? null
             : options.Resume ? PredictionLog.Append(options.OutDir, options.TopK) : PredictionLog.Create(options.OutDir, options.TopK);
-        // On a GPU the next batches are decoded while the model runs. On the CPU that overlap only moves decoding onto
-        // the cores libtorch's intra-op threads are using, and one preempted thread stalls the others at every op's
-        // barrier: there each batch is decoded, with all workers, between forward passes.
         var loader = new BatchLoader(samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
-            prefetch: device.type == DeviceType.CPU ? 0 : 2, strict: options.Strict);
+            prefetch: 2, strict: options.Strict);
         if (options.Backend == InferenceBackend.OnnxRuntime && (options.Half || options.ChannelsLast || device.type != DeviceType.CPU))
             throw new ArgumentException("--backend onnxruntime runs float32 on the CPU: drop --half, --channels-last and --device cuda.");
         using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
