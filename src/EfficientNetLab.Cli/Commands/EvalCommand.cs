@@ -75,7 +75,7 @@ internal static class EvalCommand
         L($"  ECE         {s.Ece}");
         L($"  preset      {s.Preset}, decoder {s.Decoder.ToString().ToLowerInvariant()}");
         var t = s.Throughput;
-        L($"  throughput  {t.ImagesPerSecond} img/s on {t.Placement}, {t.BackendName}, batch {t.BatchSize}, data wait {t.DataWaitFraction:P0}, peak memory {t.PeakMemoryMb} MB");
+        L($"  throughput  {t.ImagesPerSecond} img/s on {t.Placement}, {t.BackendName}, batch {t.BatchSize}, data wait {t.DataWaitFraction * 100:0}%, peak memory {t.PeakMemoryMb} MB");
         foreach (var f in s.SkippedFiles.Take(20)) L($"  skipped     {f.Path}: {f.Reason}");
         if (s.SkippedFiles.Count > 20) L($"  skipped     … {s.SkippedFiles.Count - 20} more (skipped.csv)");
         if (outDir is not null) L($"  results     {Path.GetFullPath(outDir)}");
