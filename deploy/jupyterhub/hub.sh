@@ -56,7 +56,8 @@ if [[ "$(cat "$prefix/nuget/.kit-version" 2>/dev/null)" != "$version" ]]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   # The framework the kernels restore #r "nuget:" references for: the one the .NET Interactive tool runs on.
-  tfm=$(basename "$(dirname "$(find "$prefix/tools/.store" -name dotnet-interactive.dll -path '*/tools/*' | head -1)")")
+  tfm_dirs=("$prefix"/tools/.store/microsoft.dotnet-interactive/*/microsoft.dotnet-interactive/*/tools/net*)
+  tfm=$(basename "${tfm_dirs[0]}")
   cat >"$tmp/kit.csproj" <<EOF
 <Project Sdk="Microsoft.NET.Sdk">
   <PropertyGroup><TargetFramework>$tfm</TargetFramework></PropertyGroup>

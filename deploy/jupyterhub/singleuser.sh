@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A student's server, started by the hub as that student (HOME is theirs): puts what the lessons need in place
 # where it is missing, then runs JupyterHub's single-user Notebook server with the hub's arguments.
+#   ~              closed to other users
 #   ~/notebooks/   the lessons, copied file by file where absent: a student's edits are never overwritten, and a
 #                  lesson deleted or renamed comes back fresh at the next start
 #   ~/samples      a link to the shared, read-only sample data the lessons open as ../samples
@@ -9,6 +10,8 @@
 set -euo pipefail
 prefix=${EFFNET_LAB_PREFIX:?EFFNET_LAB_PREFIX is set by the hub (deploy/jupyterhub/jupyterhub_config.py)}
 cd "$HOME"
+# useradd makes homes that every user may read (Debian's HOME_MODE), and a server has terminals: close it.
+chmod go-rwx "$HOME"
 
 mkdir -p notebooks
 cp -R --no-clobber "$prefix/notebooks/." notebooks/

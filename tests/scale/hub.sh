@@ -87,6 +87,9 @@ check "$bob logs in through the form" student bob login "$bob" "$pb"
 check "$alice's server starts (lessons copied on first login)" student alice spawn "$alice"
 check "$bob's server starts" student bob spawn "$bob"
 check "$alice's server runs as $alice" pgrep -u "$alice" -f jupyterhub-singleuser
+# A server has terminals: a student is a shell user too.
+check "$bob (a shell in his server) cannot read $alice's lessons" \
+  bash -c "! setpriv --reuid='$bob' --regid='$bob' --init-groups ls ~$alice/notebooks"
 check "$alice's server lists .net-csharp (--http-local-only, MALLOC_ARENA_MAX=1)" student alice kernelspecs "$alice"
 check "$bob's server lists .net-csharp" student bob kernelspecs "$bob"
 refused_between() {

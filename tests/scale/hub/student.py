@@ -4,7 +4,7 @@ between calls, so each step is its own named check.
     student.py HUB JAR login USER PASSWORD         the form logs USER in (exit 0) or refuses (exit 3)
     student.py HUB JAR spawn USER                  starts USER's server and waits until its API answers
     student.py HUB JAR kernelspecs USER            the server lists .net-csharp, started --http-local-only
-    student.py HUB JAR reach USER OTHER            prints the status USER's session gets from OTHER's server
+    student.py HUB JAR reach USER OTHER            prints the status USER's browser gets from OTHER's file list
     student.py HUB JAR run USER NOTEBOOK [CODE…]   runs the cells CODE…, then NOTEBOOK's code cells (a path in
                                                    USER's home, read through the server) in a .net-csharp kernel
     student.py HUB JAR put USER PATH TEXT          writes TEXT into a file of USER's home (a student's edit)
@@ -14,6 +14,7 @@ between calls, so each step is its own named check.
 """
 import json
 import pickle
+import re
 import sys
 import time
 import uuid
@@ -26,6 +27,8 @@ class Student:
     def __init__(self, hub, jar):
         self.hub, self.jar = hub.rstrip("/"), jar
         self.s = requests.Session()
+        # JupyterHub refuses cookie-authenticated API requests without a Referer from its own origin (CSRF).
+        self.s.headers["Referer"] = f"{self.hub}/hub/"
         try:
             with open(jar, "rb") as f:
                 self.s.cookies.update(pickle.load(f))
@@ -51,21 +54,25 @@ class Student:
         self.s.get(f"{self.hub}/hub/spawn", timeout=60)
         deadline = time.time() + timeout
         while time.time() < deadline:
-            # Through the proxy, the server's OAuth dance with the hub, and back: the path a browser takes.
-            r = self.s.get(f"{self.hub}/user/{user}/api/status", timeout=30)
-            if r.status_code == 200 and r.url.endswith(f"/user/{user}/api/status"):
-                print(f"server up: {r.json()}")
-                # The tree page sets the _xsrf cookie the server checks on every request that changes something.
-                self.s.get(f"{self.hub}/user/{user}/tree", timeout=30).raise_for_status()
+            # The file list, as a browser opens it: through the proxy, the server's OAuth dance with the hub and
+            # back, which leaves the server's own cookie, and the _xsrf cookie it checks on requests that change.
+            r = self.s.get(f"{self.hub}/user/{user}/tree", timeout=30)
+            if r.status_code == 200 and r.url.endswith(f"/user/{user}/tree"):
+                print(f"server up: {self.api(user, 'GET', 'status').json()}")
                 self.save()
                 return 0
+            if "/hub/login" in r.url:
+                print(f"sent to the login page: not logged in ({r.url})")
+                return 1
             time.sleep(2)
         print(f"no server after {timeout} s; last: {r.status_code} {r.url}")
         return 1
 
     def api(self, user, method, path, **kw):
-        xsrf = self.s.cookies.get("_xsrf", path=f"/user/{user}/") or ""
-        r = self.s.request(method, f"{self.hub}/user/{user}/api/{path}", headers={"X-XSRFToken": xsrf},
+        # The _xsrf cookie the browser would send with this path (the most specific one).
+        xsrf = max((c for c in self.s.cookies if c.name == "_xsrf" and f"/user/{user}/".startswith(c.path)),
+                   key=lambda c: len(c.path), default=None)
+        r = self.s.request(method, f"{self.hub}/user/{user}/api/{path}", headers={"X-XSRFToken": xsrf.value if xsrf else ""},
                            timeout=60, allow_redirects=False, **kw)
         if r.status_code >= 300:
             raise SystemExit(f"{method} /user/{user}/api/{path}: {r.status_code} {r.text[:300]}")
@@ -79,10 +86,11 @@ class Student:
         return 0 if "--http-local-only" in spec["argv"] and spec["env"].get("MALLOC_ARENA_MAX") == "1" else 1
 
     def reach(self, user, other):
-        """What the browser of USER ends on when it asks OTHER's server for its file list (redirects followed)."""
-        r = self.s.get(f"{self.hub}/user/{other}/api/contents", timeout=60)
+        """Where the browser of USER ends when it opens OTHER's file list: OTHER's server sends it to the hub's
+        OAuth authorization, which decides (a bare API request would be refused by the server either way)."""
+        r = self.s.get(f"{self.hub}/user/{other}/tree", timeout=60)
         print(f"{r.status_code} {r.url}")
-        print(r.text[:300])
+        print(f"({user}'s browser on {other}'s files) {r.text[:300]}")
         return 0
 
     def put(self, user, path, text):
@@ -157,8 +165,10 @@ class Student:
                 elif o["msg_type"] == "error":
                     text = f"{c['ename']}: {c['evalue']}"
                     failed += 1
+                elif "text/plain" in c["data"]:
+                    text = c["data"]["text/plain"]
                 else:
-                    text = c["data"].get("text/plain", "(html)")
+                    text = re.sub(r"<script.*?</script>|<[^>]+>", "", c["data"].get("text/html", ""), flags=re.S)
                 print("    " + text.strip()[:400].replace("\n", "\n    "))
             failed += reply["status"] != "ok"
         ws.close()
