@@ -110,7 +110,7 @@ lesson() {
   local out
   out=$(student alice run "$alice" notebooks/01-environment.ipynb "1+1")
   echo "$out"
-  grep -A1 -- '--- cell 1 ' <<<"$out" | grep -qx '    2' && grep -q 'computed on cpu' <<<"$out"
+  sed -n '/^--- cell 1 /,/^--- cell 2 /p' <<<"$out" | grep -qx '    2' && grep -q '^    computed on cpu' <<<"$out"
 }
 check "$alice runs 1+1 and the lesson 01-environment (loads the kit from the feed, computes with libtorch)" lesson
 

@@ -168,8 +168,9 @@ class Student:
                 elif "text/plain" in c["data"]:
                     text = c["data"]["text/plain"]
                 else:
-                    text = re.sub(r"<script.*?</script>|<[^>]+>", "", c["data"].get("text/html", ""), flags=re.S)
-                print("    " + text.strip()[:400].replace("\n", "\n    "))
+                    text = re.sub(r"<(script|style).*?</\1>|<[^>]+>", "", c["data"].get("text/html", ""), flags=re.S)
+                if text.strip():
+                    print("    " + text.strip()[:400].replace("\n", "\n    "))
             failed += reply["status"] != "ok"
         ws.close()
         return 1 if failed else 0
