@@ -69,7 +69,6 @@ EOF
 <configuration><packageSources><add key="efficientnet-lab" value="$prefix/feed" /></packageSources></configuration>
 EOF
   NUGET_PACKAGES=$prefix/nuget dotnet restore "$tmp/kit.csproj" --nologo -v q
-  chmod -R a+rX,go-w "$prefix/nuget"
   echo "$version" >"$prefix/nuget/.kit-version"
 fi
 
@@ -81,6 +80,7 @@ rm -rf "$prefix/notebooks" && mv "$prefix/notebooks.new" "$prefix/notebooks"
   || { rm -rf "$prefix/samples" && cp -R "$repo/samples" "$prefix/samples"; }
 install -m 644 "$here/jupyterhub_config.py" "$prefix/hub/"
 install -m 755 "$here/singleuser.sh" "$prefix/hub/"
+# Everyone reads the kit; nobody but root changes what every student's kernel loads.
 chmod -R a+rX,go-w "$prefix"
 
 getent group "$HUB_GROUP" >/dev/null || groupadd "$HUB_GROUP"

@@ -61,4 +61,5 @@ c.Spawner.args = [
     f"--MappingKernelManager.cull_interval={min(idle, 300)}",
     f"--NotebookApp.shutdown_no_activity_timeout={idle}",
 ]
+# How soon the hub notices a server that stopped itself (JupyterHub's default: 30 s).
 c.Spawner.poll_interval = 10

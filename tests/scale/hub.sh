@@ -4,8 +4,13 @@
 # logs in through the form and gets a server of their own that lists .net-csharp and runs a lesson; a wrong
 # password and a user outside the group get no session; neither student reaches the other's server; an idle server
 # is culled, and the next start keeps the student's edits and brings back a deleted lesson.
-# The users, their homes and the group are removed at the end. Also checks deploy/jupyterhub/z2jh-values.yaml.
+# The users, their homes and the group are removed at the end; the kit stays installed in /opt/effnet-lab, as
+# hub.sh leaves it. Also checks deploy/jupyterhub/z2jh-values.yaml.
 set -euo pipefail
+if ((EUID != 0)); then
+  echo "tests/scale/hub.sh: run as root: it creates UNIX users and runs the hub, which must be root" >&2
+  exit 1
+fi
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 # shellcheck source=tests/checks.sh
