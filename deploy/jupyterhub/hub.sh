@@ -76,8 +76,9 @@ fi
 rm -rf "$prefix/notebooks.new"
 cp -R "$repo/notebooks" "$prefix/notebooks.new"
 rm -rf "$prefix/notebooks" && mv "$prefix/notebooks.new" "$prefix/notebooks"
-[[ -d "$prefix/samples" ]] && diff -rq "$repo/samples" "$prefix/samples" >/dev/null \
-  || { rm -rf "$prefix/samples" && cp -R "$repo/samples" "$prefix/samples"; }
+if ! diff -rq "$repo/samples" "$prefix/samples" >/dev/null 2>&1; then
+  rm -rf "$prefix/samples" && cp -R "$repo/samples" "$prefix/samples"
+fi
 install -m 644 "$here/jupyterhub_config.py" "$prefix/hub/"
 install -m 755 "$here/singleuser.sh" "$prefix/hub/"
 # Everyone reads the kit; nobody but root changes what every student's kernel loads.
