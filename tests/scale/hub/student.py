@@ -10,7 +10,7 @@ between calls, so each step is its own named check.
     student.py HUB JAR put USER PATH TEXT          writes TEXT into a file of USER's home (a student's edit)
     student.py HUB JAR cat USER PATH               prints a file of USER's home
     student.py HUB JAR delete USER PATH            deletes a file of USER's home
-    student.py HUB JAR running USER                exit 0 when USER's server runs, 1 when it does not
+    student.py HUB JAR running USER                exit 0 when USER's server runs, 4 when it does not
 """
 import json
 import pickle
@@ -108,7 +108,8 @@ class Student:
     def running(self, user):
         servers = self.s.get(f"{self.hub}/hub/api/user", timeout=30).json()["servers"]
         print(servers)
-        return 0 if servers.get("", {}).get("ready") else 1
+        # 4, not 1: an exception (the hub gone) must not read as "stopped".
+        return 0 if servers.get("", {}).get("ready") else 4
 
     def run(self, user, notebook, *code):
         nb = self.api(user, "GET", f"contents/{notebook}").json()["content"]
