@@ -15,6 +15,8 @@ namespace EfficientNetLab.Training;
 public sealed record FineTuneOptions
 {
     public required string TrainDir { get; init; }
+    /// <summary>timm's class map file: the class order of the checkpoint (see <see cref="LabelMapping.ClassMap"/>); null: the dataset's own mapping.</summary>
+    public string? ClassMap { get; init; }
     public required string OutDir { get; init; }
     public required EvalPreset Preset { get; init; }
     public string Variant { get; init; } = "b0";
@@ -58,7 +60,7 @@ public static class FineTuner
         Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(o.OutDir);
-        var dataset = DatasetIndex.Open(o.TrainDir);
+        var dataset = DatasetIndex.Open(o.TrainDir, classMap: o.ClassMap);
         var classes = dataset.Classes;
         var device = ComputeDevice.Resolve(o.Device);
         torch.manual_seed(o.Seed);
@@ -133,6 +135,17 @@ public static class FineTuner
         model.cpu().save_py(final);
         new CheckpointMetadata(EfficientNetVariants.Get(o.Variant).Name, classes.Count, classes, o.Preset).WriteSidecar(final);
         return new FineTuneResult(final, o.Epochs, loss, accuracy, Completed: true);
+    }
+
+    /// <summary>
+    /// The preset to train with when the options give none, as timm's train.py takes the pretrained config: the
+    /// starting weights' preset, or <see cref="EvalPreset.ImageNet"/> from random init.
+    /// </summary>
+    public static async Task<EvalPreset> DefaultPresetAsync(string variant, string? initWeights, CancellationToken cancellationToken = default)
+    {
+        if (initWeights is null) return EvalPreset.ImageNet;
+        using var start = await ModelLoader.LoadAsync(variant, initWeights, cancellationToken: cancellationToken);
+        return start.Preset;
     }
 
     private static async Task<EfficientNet> InitialModel(FineTuneOptions o, int numClasses, Action<string>? log, CancellationToken ct)

@@ -18,7 +18,7 @@ public class SampleCheckpointTests
         var reference = JsonNode.Parse(Repo.Run(Repo.Python, [Path.Combine(Repo.Root, "tests", "parity", "eval_imagefolder.py"), checkpoint, data]))!;
 
         using var loaded = await ModelLoader.LoadAsync(null, checkpoint);
-        var dataset = DatasetIndex.Open(data, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(data, loaded);
         var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 100, Device = "cpu", MisclassifiedInSummary = int.MaxValue });
 
         Assert.Equal(reference["images"]!.GetValue<int>(), result.Metrics.Images);

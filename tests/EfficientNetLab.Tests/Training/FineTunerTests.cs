@@ -45,7 +45,7 @@ public class FineTunerTests
         using var loaded = await ModelLoader.LoadAsync(null, done.CheckpointPath);
         Assert.Equal(10, loaded.Model.NumClasses);
         Assert.Equal(Tiny, loaded.Preset);
-        var dataset = DatasetIndex.Open(data, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(data, loaded);
         Assert.Equal(LabelMapping.ClassNames, dataset.Mapping);
         var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 32, Device = "cpu" });
         Assert.Equal(dataset.Samples.Count, result.Metrics.Images);
