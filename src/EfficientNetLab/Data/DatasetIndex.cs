@@ -160,7 +160,7 @@ public sealed record DatasetIndex(
         if (classNames is not null)
         {
             int matching = folders.Count(f => Matches(f, classNames));
-            throw new InvalidDataException(
+            throw new ClassMappingException(
                 $"{root}: {(matching == 0 ? "none" : $"only {matching}")} of its {folders.Count} {what} name one of the checkpoint's " +
                 $"{classNames.Count} classes, so which folder is which class is unknown.\n" +
                 $"  {what} ({folders.Count}): {Few(folders)}\n  checkpoint classes ({classNames.Count}): {Few(classNames)}\n" +

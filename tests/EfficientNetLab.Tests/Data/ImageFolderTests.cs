@@ -136,7 +136,7 @@ public class ImageFolderTests
         Assert.Equal("h", DatasetIndex.Open(t.Root, 12, names).Classes[7]);
 
         // A number past the model's classes is no class index: a checkpoint with names stops, one without sorts.
-        Assert.Contains("--class-map", Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(t.Root, 11, names[..11])).Message);
+        Assert.Contains("--class-map", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 11, names[..11])).Message);
         Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(t.Root, 11, null).Mapping);
         // With no model the folders must be 0…N-1 themselves; leading zeros (GTSRB's 00000…) count.
         Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(t.Root).Mapping);
@@ -158,21 +158,21 @@ public class ImageFolderTests
         t.Image("dog/1.png");
         t.Image("jacket/1.png");
 
-        var none = Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "bird", "fish"])).Message;
+        var none = Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "bird", "fish"])).Message;
         Assert.Contains("none of its 3 class folders", none);
         Assert.Contains("apple, dog, jacket", none);
         Assert.Contains("cat, bird, fish", none);
         Assert.Contains("--class-map", none);
-        Assert.Contains("only 1 of its 3 class folders", Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "dog", "fish"])).Message);
+        Assert.Contains("only 1 of its 3 class folders", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "dog", "fish"])).Message);
 
         // ImageNet's 1000 names are cut short, and a 10-class checkpoint over ImageNet wnids is no exception.
-        var imagenet = Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(t.Root, 1000, ImageNetClasses.Names)).Message;
+        var imagenet = Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 1000, ImageNetClasses.Names)).Message;
         Assert.Contains("tench, goldfish", imagenet);
         Assert.Contains("(988 more)", imagenet);
         var w = new DatasetTree();
         w.Image("n03888257/1.png");
         w.Image("n01440764/1.png");
-        Assert.Contains("--class-map", Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(w.Root, 3, ["parachute", "fish", "other"])).Message);
+        Assert.Contains("--class-map", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(w.Root, 3, ["parachute", "fish", "other"])).Message);
     }
 
     [Fact]
