@@ -72,6 +72,45 @@ public class FineTunerTests
     }
 
     [Fact]
+    public async Task A_named_checkpoint_keeps_its_classifier_and_class_order_only_over_its_own_classes()
+    {
+        // The export's folders sort alphabetically; the sample's classes are in Fashion-MNIST's label order.
+        var data = FashionSubset();
+        async Task<(LoadedModel Model, List<string> Log)> Train(string dir)
+        {
+            var log = new List<string>();
+            var result = await FineTuner.RunAsync(new FineTuneOptions
+            {
+                TrainDir = dir, OutDir = Directory.CreateTempSubdirectory("effnet-ft-head").FullName, Preset = Tiny, Epochs = 1,
+                InitWeights = Repo.SampleCheckpoint, Limit = 16, BatchSize = 16, WarmupSteps = 1, LearningRate = 1e-7, Device = "cpu",
+            }, log: log.Add);
+            return (await ModelLoader.LoadAsync(null, result.CheckpointPath), log);
+        }
+        using var sample = await ModelLoader.LoadAsync(null, Repo.SampleCheckpoint);
+
+        var (same, sameLog) = await Train(data);
+        using (same)
+        {
+            Assert.Equal(sample.ClassNames, same.ClassNames);
+            Assert.Contains(sameLog, l => l.Contains("classifier included"));
+            using var drift = (same.Model.state_dict()["classifier.1.bias"] - sample.Model.state_dict()["classifier.1.bias"]).abs().max();
+            Assert.True(drift.item<float>() < 1e-4, $"classifier bias moved by {drift.item<float>()}: rows were not kept in place");
+        }
+
+        // Folders that name none of its classes: a new task, the dataset's own (sorted) classes and a new classifier.
+        var other = Directory.CreateTempSubdirectory("effnet-ft-other").FullName;
+        var fruit = new[] { "apple", "banana", "cherry", "date", "elder", "fig", "grape", "hazel", "iris", "jacket" };
+        var folders = Directory.GetDirectories(data).Order(StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < folders.Length; i++) Directory.Move(folders[i], Path.Combine(other, fruit[i]));
+        var (fresh, freshLog) = await Train(other);
+        using (fresh)
+        {
+            Assert.Equal(fruit, fresh.ClassNames);
+            Assert.Contains(freshLog, l => l.Contains("the classifier is new"));
+        }
+    }
+
+    [Fact]
     public void Learning_rate_warms_up_then_decays_to_zero()
     {
         var o = new FineTuneOptions { TrainDir = "", OutDir = "", Preset = Tiny, LearningRate = 1e-3, WarmupSteps = 10 };
