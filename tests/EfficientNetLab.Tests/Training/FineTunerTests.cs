@@ -111,6 +111,19 @@ public class FineTunerTests
     }
 
     [Fact]
+    public async Task A_class_map_sets_the_checkpoints_class_order()
+    {
+        var data = FashionSubset();
+        var result = await FineTuner.RunAsync(new FineTuneOptions
+        {
+            TrainDir = data, OutDir = Directory.CreateTempSubdirectory("effnet-ft-map").FullName, Preset = Tiny, Epochs = 1,
+            ClassMap = Path.Combine(Path.GetDirectoryName(data)!, "classes.txt"), Limit = 16, BatchSize = 16, Device = "cpu",
+        });
+        using var loaded = await ModelLoader.LoadAsync(null, result.CheckpointPath);
+        Assert.Equal(FashionMnist.FolderNames, loaded.ClassNames); // label order, not the folders' alphabetical order
+    }
+
+    [Fact]
     public void Learning_rate_warms_up_then_decays_to_zero()
     {
         var o = new FineTuneOptions { TrainDir = "", OutDir = "", Preset = Tiny, LearningRate = 1e-3, WarmupSteps = 10 };
