@@ -100,8 +100,8 @@ public sealed record DatasetIndex(
                 : $"{root}: no class folders (expected root/<class>/<image>) and no images.");
         if (csv is null && flatImages > 0) warnings.Add(ImageFolder.LooseImagesWarning(root, flatImages));
 
-        var folders = csv is null ? "class folders" : $"wnids in {csv}";
-        var (mapping, classes, labels) = MapLabels(found.Classes, numClasses, classNames, classMap, root, folders, warnings);
+        var what = csv is null ? "class folders" : $"wnids in {csv}";
+        var (mapping, classes, labels) = MapLabels(found.Classes, numClasses, classNames, classMap, root, what, warnings);
         return found with
         {
             Mapping = mapping,
