@@ -29,7 +29,10 @@ for pkg in "${want[@]}"; do installed "$pkg" || missing+=("$pkg"); done
 ((${#missing[@]})) || exit 0
 
 sudo=()
-((EUID == 0)) || sudo=(sudo)
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "install-test-packages: missing ${missing[*]}; run as root or install sudo" >&2; exit 1; }
+  sudo=(sudo)
+fi
 echo "install-test-packages: installing ${missing[*]}" >&2
 # Another apt run (unattended upgrades, a parallel build) may hold the dpkg lock for a while.
 apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -y -qq)

@@ -116,6 +116,8 @@ no_host_keys() {
   [[ -z "$keys" ]]
 }
 check "no SSH host keys in the image" no_host_keys
+# README: "docker run … efficientnet-lab effnet models  # arguments replace Jupyter" (the docs test exempts it for this).
+check "arguments replace Jupyter: effnet models" podman run --rm "$image" effnet models
 
 echo "== Jupyter in the container"
 work=$tmp/work
