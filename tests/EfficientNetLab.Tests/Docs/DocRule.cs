@@ -9,8 +9,8 @@ public delegate void DocCheck(DocResult result, DocWorkspace ws);
 /// <summary>One effnet process a rule runs: its arguments and its check.</summary>
 public sealed record DocStep(Func<DocumentedCommand, DocWorkspace, IReadOnlyList<string>> Args, DocCheck Check)
 {
-    /// <summary>Send Ctrl-C after this long (commands that run until stopped).</summary>
-    public TimeSpan? InterruptAfter { get; init; }
+    /// <summary>Send Ctrl-C once stdout has this many lines (commands that run until stopped); 0: never.</summary>
+    public int InterruptAfterLines { get; init; }
 
     /// <summary>Needs torchvision's B0 imagenet1k_v1 file in the torch-hub cache (<see cref="DocWorkspace.SeedHubCache"/>).</summary>
     public bool HubCache { get; init; }
@@ -26,11 +26,11 @@ public sealed record DocRule(IReadOnlyList<DocStep> Steps, string? Exemption = n
 public static partial class DocRules
 {
     /// <summary>Runs these effnet arguments (split at spaces; placeholders per <see cref="DocWorkspace.Expand"/>).</summary>
-    public static DocStep Run(string args, DocCheck check, bool hubCache = false, double interruptAfterSeconds = 0) =>
+    public static DocStep Run(string args, DocCheck check, bool hubCache = false, int interruptAfterLines = 0) =>
         new((_, ws) => [.. args.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(ws.Expand)], check)
         {
             HubCache = hubCache,
-            InterruptAfter = interruptAfterSeconds > 0 ? TimeSpan.FromSeconds(interruptAfterSeconds) : null,
+            InterruptAfterLines = interruptAfterLines,
         };
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using EfficientNetLab.Data;
 using EfficientNetLab.Tests.Support;
@@ -103,10 +104,11 @@ public sealed partial class DocWorkspace(LocalHttpServer mirror) : IDisposable
 
     /// <summary>
     /// Runs the built effnet in the repository root (the README's relative paths), with this folder's torch-hub
-    /// cache and the local mirror; <paramref name="interruptAfter"/> sends Ctrl-C (SIGINT) for commands that run
-    /// until stopped.
+    /// cache and the local mirror. <paramref name="interruptAfterLines"/> sends Ctrl-C (SIGINT) once stdout has that
+    /// many lines, for commands that run until stopped: by then the command is in its loop. (A fixed delay could land
+    /// in the instant before effnet re-executes itself with MALLOC_ARENA_MAX=1, where the signal is lost.)
     /// </summary>
-    public DocResult Run(IReadOnlyList<string> args, TimeSpan? interruptAfter = null)
+    public DocResult Run(IReadOnlyList<string> args, int interruptAfterLines = 0)
     {
         var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "effnet"))
         {
@@ -115,16 +117,25 @@ public sealed partial class DocWorkspace(LocalHttpServer mirror) : IDisposable
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["TORCH_HOME"] = TorchHome;
         psi.Environment["EFFNET_WEIGHTS_BASE_URL"] = mirror.BaseUrl.ToString();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
+        using var p = new Process { StartInfo = psi };
+        var stdout = new StringBuilder();
+        int lines = 0;
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stdout) stdout.AppendLine(e.Data);
+            if (Interlocked.Increment(ref lines) == interruptAfterLines) kill(p.Id, SIGINT);
+        };
+        p.Start();
+        p.BeginOutputReadLine();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (interruptAfter is { } delay && !p.WaitForExit(delay)) kill(p.Id, SIGINT);
         if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"effnet {string.Join(' ', args)} ran over 5 minutes.");
+            throw new TimeoutException($"effnet {string.Join(' ', args)} ran over 5 minutes; stdout so far:\n{stdout}");
         }
-        return new DocResult(args, p.ExitCode, stdout.Result, stderr.Result);
+        p.WaitForExit(); // drains the asynchronous stdout reader
+        return new DocResult(args, p.ExitCode, stdout.ToString(), stderr.Result);
     }
 
     private const int SIGINT = 2;

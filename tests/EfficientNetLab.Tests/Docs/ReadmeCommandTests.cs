@@ -65,7 +65,7 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
             Run("finetune --data {fm} --out {ws}/ft --weights {sample} --epochs 1 --limit 16 --batch-size 8", Writes("{ws}/ft/model.pth", "{ws}/ft/model.json")),
         ["effnet devices [--watch SECONDS [--csv FILE]]"] = Steps(
             Run("devices", Prints("TorchSharp", "CPU")),
-            Run("devices --watch 1 --csv {ws}/load.csv", Writes("{ws}/load.csv").And(Prints("written to {ws}/load.csv")), interruptAfterSeconds: 3.5)),
+            Run("devices --watch 1 --csv {ws}/load.csv", Writes("{ws}/load.csv").And(Prints("written to {ws}/load.csv")), interruptAfterLines: 2)),
         ["effnet export-onnx --model b0 --weights FILE --output M.onnx [--opset 17] [--dynamic-batch] [--verify]"] =
             Run("export-onnx --model b0 --weights {sample} --output {ws}/m.onnx --opset 17 --dynamic-batch --verify", Writes("{ws}/m.onnx")),
         // Small synthetic input keeps it quick; --half runs float16 on the CPU here (a GPU in the README's sense).
@@ -80,7 +80,7 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
         ["effnet eval"] = Run("eval --help", Prints("Usage:")),
         ["effnet devices"] = Run("devices", Prints("TorchSharp")),
         ["effnet devices --watch 1 [--csv load.csv]"] =
-            Run("devices --watch 1 --csv {ws}/load.csv", Writes("{ws}/load.csv"), interruptAfterSeconds: 3.5),
+            Run("devices --watch 1 --csv {ws}/load.csv", Writes("{ws}/load.csv"), interruptAfterLines: 2),
         ["effnet devices --json"] = Run("devices --json", Json("torch.malloc_tuned", "torch.malloc_single_arena")),
         ["effnet bench --preprocess"] = Run("bench --preprocess --model b0 --data {images} --limit 2 --passes 1 --json", Json("jpeg_backend")),
         ["effnet logits"] = Run("logits --help", Prints("Usage:")),
@@ -130,7 +130,7 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
             foreach (var step in rule.Steps)
             {
                 if (step.HubCache) ws.SeedHubCache();
-                var result = ws.Run(step.Args(command, ws), step.InterruptAfter);
+                var result = ws.Run(step.Args(command, ws), step.InterruptAfterLines);
                 step.Check(result, ws);
             }
         }
