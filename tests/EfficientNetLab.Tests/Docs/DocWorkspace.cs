@@ -105,15 +105,17 @@ public sealed partial class DocWorkspace(LocalHttpServer mirror) : IDisposable
     /// <summary>
     /// Runs the built effnet in the repository root (the README's relative paths), with this folder's torch-hub
     /// cache and the local mirror. <paramref name="interruptAfterLines"/> sends Ctrl-C (SIGINT) once stdout has that
-    /// many lines, for commands that run until stopped: by then the command is in its loop. (A fixed delay could land
-    /// in the instant before effnet re-executes itself with MALLOC_ARENA_MAX=1, where the signal is lost.)
+    /// many lines, for commands that run until stopped: by then the command is in its loop.
     /// </summary>
     public DocResult Run(IReadOnlyList<string> args, int interruptAfterLines = 0)
     {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "effnet"))
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root,
-        };
+        var effnet = Path.Combine(AppContext.BaseDirectory, "effnet");
+        // A test run started in the background of a shell (CI scripts, `cmd &`) ignores SIGINT, and children inherit
+        // that across exec: without env's reset effnet would never see the Ctrl-C and run until the timeout.
+        var psi = interruptAfterLines > 0 ? new ProcessStartInfo("/usr/bin/env", ["--default-signal=INT", effnet]) : new ProcessStartInfo(effnet);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.WorkingDirectory = Repo.Root;
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["TORCH_HOME"] = TorchHome;
         psi.Environment["EFFNET_WEIGHTS_BASE_URL"] = mirror.BaseUrl.ToString();
