@@ -84,6 +84,8 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
         ["effnet devices --json"] = Run("devices --json", Json("torch.malloc_tuned", "torch.malloc_single_arena")),
         ["effnet bench --preprocess"] = Run("bench --preprocess --model b0 --data {images} --limit 2 --passes 1 --json", Json("jpeg_backend")),
         ["effnet logits"] = Run("logits --help", Prints("Usage:")),
+        ["effnet data fashion-mnist"] = Run("data fashion-mnist --out {ws}/fm --limit 20",
+            Writes("{ws}/fm/classes.txt").And(Lines("{ws}/fm/classes.txt", "T-shirt_top", "Trouser", "Pullover"))),
 
         // README: the container. Exempt here: they need the image and its sshd, which tests/container/run.sh builds
         // and checks (it runs `effnet models` as the image's arguments, and effnet over a key-authenticated ssh login).
@@ -169,6 +171,10 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
         Assert.Equal("--model b0 --data /tmp/x", found[2].Variables["opts"]);
         Assert.Equal(5, found[2].Block);
     }
+
+    /// <summary>The file starts with these lines.</summary>
+    private static DocCheck Lines(string file, params string[] first) => (_, ws) =>
+        Assert.Equal(first, File.ReadLines(ws.Expand(file)).Take(first.Length));
 
     private static DocCheck NpyShape(string file, params long[] shape) => (_, ws) =>
     {
