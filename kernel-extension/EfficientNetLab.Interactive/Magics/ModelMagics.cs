@@ -128,8 +128,9 @@ internal static class ModelMagics
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             var path = await LocalPathAsync(source, context.CancellationToken);
+            // One decode for both the thumbnail and the model's input.
             var image = ImageDecoder.Decode(path);
-            var top = predictor.Classify(path, c.Topk);
+            var top = predictor.Classify(image, c.Topk);
             items.Add(new GalleryItem(source, Html.PngDataUri(image, 160), top, null));
         }
         context.Display(new PredictionGallery(c.Model!, items), "text/html", "text/plain");
@@ -185,42 +186,8 @@ internal static class ModelMagics
     {
         var path = Require(c.Image, "IMAGE");
         var preset = PresetFor(c.Model ?? "b0", models);
-        var original = ImageDecoder.Decode(path);
-        var (w, h) = Preprocessor.ResizedSize(original.Width, original.Height, preset.ResizeSize);
-        var resized = PillowResampler.Resize(original, w, h, preset.Interpolation);
-        var cropped = Cropped(resized, preset.CropSize);
-        var normalized = new Preprocessor(preset).Process(original);
-        int plane = preset.CropSize * preset.CropSize;
-        var stats = Enumerable.Range(0, 3).Select(ch =>
-        {
-            var span = normalized.AsSpan(ch * plane, plane);
-            float min = float.MaxValue, max = float.MinValue;
-            double sum = 0;
-            foreach (var v in span) { min = Math.Min(min, v); max = Math.Max(max, v); sum += v; }
-            return (min, max, (float)(sum / plane));
-        }).ToArray();
-        context.Display(new PreprocessView(path, preset, original, resized, cropped, normalized, stats), "text/html", "text/plain");
+        context.Display(new PreprocessView(path, new Preprocessor(preset).Stages(path)), "text/html", "text/plain");
         return Task.CompletedTask;
-    }
-
-    /// <summary>The center crop as torchvision takes it: offsets rounded half to even (Python's round).</summary>
-    private static RgbImage Cropped(RgbImage resized, int crop)
-    {
-        int top = (int)Math.Round((resized.Height - crop) / 2.0, MidpointRounding.ToEven);
-        int left = (int)Math.Round((resized.Width - crop) / 2.0, MidpointRounding.ToEven);
-        var image = new RgbImage(crop, crop);
-        for (int y = 0; y < crop; y++)
-        {
-            int sy = y + top;
-            if (sy < 0 || sy >= resized.Height) continue; // torchvision pads with zeros where the crop overhangs
-            for (int x = 0; x < crop; x++)
-            {
-                int sx = x + left;
-                if (sx < 0 || sx >= resized.Width) continue;
-                resized.Pixels.AsSpan((sy * resized.Width + sx) * 3, 3).CopyTo(image.Pixels.AsSpan((y * crop + x) * 3, 3));
-            }
-        }
-        return image;
     }
 
     private static EvalPreset PresetFor(string model, ModelVariables models)
