@@ -47,8 +47,8 @@ internal static class EvalCommand
                     Backend = parse.GetValue(backend),
                 };
                 var result = await Evaluator.RunAsync(loaded, dataset.Samples, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
-                    output.EvalBar(), line => output.Err.WriteLine($"effnet: {line}"), ct);
-                output.Err.WriteLine();
+                    output.EvalBar(), output.Note, ct);
+                output.EndProgress();
                 if (asJson) output.Json(result.ToJson());
                 else PrintSummary(output, result, options.OutDir);
                 return result.Completed ? 0 : 130;

@@ -48,9 +48,7 @@ internal static class FinetuneCommand
                     DropPath = parse.GetValue(dropPath), Dropout = parse.GetValue(dropout), ChannelsLast = parse.GetValue(channelsLast), Seed = parse.GetValue(seed),
                     Workers = parse.GetValue(workers), Device = parse.GetValue(device)!, Limit = parse.GetValue(limit),
                 };
-                var bar = new Progress<TrainProgress>(p => output.Err.Write(
-                    $"\repoch {p.Epoch}/{p.Epochs} {p.Done:N0}/{p.Total:N0}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s   "));
-                var result = await FineTuner.RunAsync(options, bar, line => output.Err.WriteLine($"\neffnet: {line}"), ct);
+                var result = await FineTuner.RunAsync(options, output.TrainBar(), output.Note, ct);
                 if (asJson)
                     output.Json(new JsonObject
                     {
