@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Training;
@@ -9,12 +10,12 @@ internal static class FinetuneCommand
 {
     public static Command Create(Output output)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Variant to train (b0…b7, v2_s, v2_m, v2_l).", DefaultValueFactory = _ => "b0" };
-        var weights = new Option<string?>("--weights", "-w") { Description = "Start from this checkpoint or published tag (classifier replaced); default: random init." };
+        var model = CommonOptions.From(KitOptions.Model.WithDefault("b0", "Variant to train (b0…b7, v2_s, v2_m, v2_l)."));
+        var weights = CommonOptions.From(KitOptions.Weights.WithDefault(null, "Start from this checkpoint or published tag (classifier replaced); default: random init."));
         var data = new Option<string>("--data", "-d") { Description = "Training ImageFolder (one sub-folder per class).", Required = true };
         var outDir = new Option<string>("--out", "-o") { Description = "Run folder: per-epoch checkpoints, then model.pth + model.json. Rerun to resume.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 5 };
-        var batchSize = CommonOptions.BatchSize(128, "Images per step.");
+        var batchSize = CommonOptions.From(KitOptions.BatchSize.WithDefault(128, "Images per step."));
         var lr = new Option<double>("--lr") { Description = "Peak AdamW learning rate (warm-up, then cosine decay).", DefaultValueFactory = _ => 2e-3 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => 0.05 };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Cross-entropy label smoothing.", DefaultValueFactory = _ => 0.1 };
@@ -25,7 +26,7 @@ internal static class FinetuneCommand
         var seed = new Option<int>("--seed") { Description = "Seed for init, shuffling and flips.", DefaultValueFactory = _ => 0 };
         var workers = CommonOptions.Workers();
         var device = CommonOptions.Device();
-        var limit = new Option<int?>("--limit") { Description = "Use only N images per epoch (quick runs)." };
+        var limit = CommonOptions.From(KitOptions.Limit.WithDefault(null, "Use only N images per epoch (quick runs)."));
         var json = CommonOptions.Json();
         var overrides = new PresetOverrides();
         var command = new Command("finetune", "Train or fine-tune a variant on an ImageFolder; the result carries its classes and preset, ready for effnet eval.")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
@@ -13,7 +14,7 @@ internal static class PredictCommand
         var model = CommonOptions.Model(required: false);
         var weights = CommonOptions.Weights("default");
         var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
-        var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
+        var topk = CommonOptions.From(KitOptions.TopK);
         var overrides = new PresetOverrides();
         var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();
