@@ -6,6 +6,7 @@ using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
+using EfficientNetLab.Options;
 using EfficientNetLab.Weights;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
@@ -17,9 +18,9 @@ namespace EfficientNetLab.Interactive.Magics;
 
 public sealed class EfficientNetCommand : MagicCommand
 {
-    public string? Model { get; set; }
-    public string? Weights { get; set; }
-    public string? Device { get; set; }
+    public JsonElement? Model { get; set; }
+    public JsonElement? Weights { get; set; }
+    public JsonElement? Device { get; set; }
     public bool Half { get; set; }
     public bool ChannelsLast { get; set; }
     public string? Name { get; set; }
@@ -31,7 +32,7 @@ public sealed class ClassifyCommand : MagicCommand
     public string? Model { get; set; }
     /// <summary>A path, folder or URL, or a JSON array of them.</summary>
     public JsonElement? Image { get; set; }
-    public int Topk { get; set; } = 5;
+    public JsonElement? Topk { get; set; }
 }
 
 public sealed class PreprocessCommand : MagicCommand
@@ -51,9 +52,9 @@ internal static class ModelMagics
             "Load an EfficientNet into a C# variable and show its model card.",
             "#!efficientnet --model b0 --weights imagenet1k_v1|FILE|random [--device auto|cpu|cuda] [--half] [--channels-last] [--name model]",
             [
-                Option("--model", "Variant: b0…b7, v2_s, v2_m, v2_l (optional with a self-describing checkpoint file).", Variants),
-                Option("--weights", "Published weights (imagenet1k_v1, imagenet1k_v2, default), a checkpoint file, or random. Default: default.", WeightTags),
-                Option("--device", "auto (default), cpu, cuda or cuda:N.", Magic.Devices),
+                Option(LoadModel),
+                Option(LoadWeights),
+                Option(KitOptions.Device),
                 Flag("--half", "Convert the model to float16 (GPU)."),
                 Flag("--channels-last", "Run #!accuracy and #!benchmark with NHWC-strided inputs."),
                 Option("--name", "C# variable that receives the LoadedModel. Default: model."),
@@ -67,7 +68,7 @@ internal static class ModelMagics
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.", typeHint: "text").AddCompletions(() => models.Names),
                 Option("--image", "An image file, a folder of images, an http(s) URL, or a JSON array of them.", implicitName: true),
-                Option("--topk", "Classes shown per image. Default: 5.", ["1", "3", "5", "10"], typeHint: "number"),
+                Option(KitOptions.TopK),
             ],
             (c, ctx) => ClassifyAsync(c, ctx, models));
 
@@ -81,10 +82,17 @@ internal static class ModelMagics
             (c, ctx) => PreprocessAsync(c, ctx, models));
     }
 
+    private static readonly OptionDefinition<string?> LoadModel =
+        KitOptions.Model.WithDefault(null, "Variant: b0…b7, v2_s, v2_m, v2_l (optional with a self-describing checkpoint file).");
+
+    private static readonly OptionDefinition<string?> LoadWeights = KitOptions.Weights.WithDefault("default");
+
     private static async Task LoadAsync(EfficientNetCommand c, KernelInvocationContext context, ModelVariables models)
     {
         var name = c.Name ?? "model";
-        var weights = c.Weights ?? "default";
+        var variant = Parse(LoadModel, c.Model);
+        var weights = Parse(LoadWeights, c.Weights)!;
+        var deviceSpec = Parse(KitOptions.Device, c.Device);
         DisplayedValue? bar = null;
         var lastUpdate = Stopwatch.StartNew();
         var progress = new Inline<DownloadProgress>(p =>
@@ -97,10 +105,10 @@ internal static class ModelMagics
                 lastUpdate.Restart();
             }
         });
-        var loaded = await ModelLoader.LoadAsync(c.Model, weights, c.BaseUrl, progress, context.CancellationToken);
+        var loaded = await ModelLoader.LoadAsync(variant, weights, c.BaseUrl, progress, context.CancellationToken);
         try
         {
-            var device = ComputeDevice.Resolve(c.Device ?? "auto");
+            var device = ComputeDevice.Resolve(deviceSpec);
             loaded.Model.to(device);
             if (c.Half) loaded.Model.half();
             var settings = new ModelSettings(device.ToString(), c.Half, c.ChannelsLast);
@@ -120,7 +128,7 @@ internal static class ModelMagics
     private static async Task ClassifyAsync(ClassifyCommand c, KernelInvocationContext context, ModelVariables models)
     {
         var model = models.Get(Require(c.Model, "--model"));
-        if (c.Topk < 1) throw new ArgumentException($"--topk must be at least 1, got {c.Topk}.");
+        int topk = Parse(KitOptions.TopK, c.Topk);
         var sources = Sources(c.Image);
         var predictor = new Predictor(model);
         var items = new List<GalleryItem>();
@@ -130,7 +138,7 @@ internal static class ModelMagics
             var path = await LocalPathAsync(source, context.CancellationToken);
             // One decode for both the thumbnail and the model's input.
             var image = ImageDecoder.Decode(path);
-            var top = predictor.Classify(image, c.Topk);
+            var top = predictor.Classify(image, topk);
             items.Add(new GalleryItem(source, Html.PngDataUri(image, 160), top, null));
         }
         context.Display(new PredictionGallery(c.Model!, items), "text/html", "text/plain");
