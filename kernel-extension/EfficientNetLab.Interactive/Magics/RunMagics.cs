@@ -121,7 +121,7 @@ internal static class RunMagics
             ChannelsLast = c.ChannelsLast || settings.ChannelsLast, Limit = Parse(KitOptions.Limit, c.Limit), OutDir = c.Out, Resume = c.Resume, Strict = c.Strict,
             Backend = Parse(KitOptions.Backend, c.Backend),
         };
-        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model.ClassNames, c.ClassMap);
+        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model, c.ClassMap);
         foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
         var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
         int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
