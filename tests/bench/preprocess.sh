@@ -40,7 +40,7 @@ runs=$(mktemp -d -t effnet-preprocess-bench.XXXXXX)
 "${effnet[@]}" bench --preprocess --model "$model" --data "$data" --limit 1 --passes 1 --json > "$runs/preset.json"
 read -r -a pil_preset < <(/usr/bin/python3 -c '
 import json, sys
-p = json.load(open(sys.argv[1]))
+p = json.load(open(sys.argv[1]))["preset"]
 print("--crop-size", p["crop_size"], "--resize-size", p["resize_size"], "--interpolation", p["interpolation"],
       "--mean", *p["mean"], "--std", *p["std"])' "$runs/preset.json")
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace EfficientNetLab.Imaging;
 
 /// <summary>Resampling filters offered by torchvision's presets and timm's <c>--interpolation</c>.</summary>
@@ -11,6 +13,13 @@ public sealed record EvalPreset(int CropSize, int ResizeSize, Interpolation Inte
 {
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
+
+    /// <summary>
+    /// The classic ImageNet eval transform (resize 256 bicubic, crop 224, ImageNet mean/std; torchvision's B0
+    /// preset). Fine-tuning uses it when neither its starting weights nor the options say otherwise; a variant's
+    /// default preset is another thing: <see cref="Weights.CheckpointRegistry.Default"/>'s.
+    /// </summary>
+    public static readonly EvalPreset ImageNet = new(224, 256, Interpolation.Bicubic, ImageNetMean, ImageNetStd);
 
     /// <summary>timm's view of the same transform: crop / resize.</summary>
     public double CropPct => (double)CropSize / ResizeSize;
@@ -30,6 +39,16 @@ public sealed record EvalPreset(int CropSize, int ResizeSize, Interpolation Inte
         int resize = imgSize is null && cropPct is null ? ResizeSize : (int)Math.Floor(crop / (cropPct ?? CropPct));
         return new EvalPreset(crop, resize, interpolation ?? Interpolation, mean ?? Mean, std ?? Std);
     }
+
+    /// <summary>The preset's one JSON shape, as checkpoint sidecars store it and <c>--json</c> outputs print it.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["crop_size"] = CropSize,
+        ["resize_size"] = ResizeSize,
+        ["interpolation"] = Interpolation.ToString().ToLowerInvariant(),
+        ["mean"] = new JsonArray(Mean.Select(v => (JsonNode?)v).ToArray()),
+        ["std"] = new JsonArray(Std.Select(v => (JsonNode?)v).ToArray()),
+    };
 
     public override string ToString() =>
         $"resize {ResizeSize} ({Interpolation.ToString().ToLowerInvariant()}), crop {CropSize}, " +

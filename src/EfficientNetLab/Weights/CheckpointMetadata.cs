@@ -32,15 +32,7 @@ public sealed record CheckpointMetadata(
         if (Variant is not null) o["variant"] = Variant;
         if (NumClasses is not null) o["num_classes"] = NumClasses;
         if (ClassNames is not null) o["class_names"] = new JsonArray(ClassNames.Select(n => (JsonNode?)n).ToArray());
-        if (Preset is not null)
-            o["preset"] = new JsonObject
-            {
-                ["crop_size"] = Preset.CropSize,
-                ["resize_size"] = Preset.ResizeSize,
-                ["interpolation"] = Preset.Interpolation.ToString().ToLowerInvariant(),
-                ["mean"] = new JsonArray(Preset.Mean.Select(v => (JsonNode?)v).ToArray()),
-                ["std"] = new JsonArray(Preset.Std.Select(v => (JsonNode?)v).ToArray()),
-            };
+        if (Preset is not null) o["preset"] = Preset.ToJson();
         return o;
     }
 
