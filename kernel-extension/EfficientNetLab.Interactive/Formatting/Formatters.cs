@@ -18,8 +18,8 @@ public static class Formatters
     {
         Both<GenericChart>(PlotlyHtml.Render, PlotlyHtml.Describe);
         // Plotly.NET.Interactive, which Plotly.NET's docs tell notebook users to load, registers its own formatter
-        // for GenericChart: plotly.js through require.js from a CDN, so no chart draws offline (nor in JupyterLab,
-        // which has no require.js). Between two formatters for the same type the one registered last wins, so
+        // for GenericChart, whose output fetches require.js and plotly.js from CDNs: offline no chart draws. Between
+        // two formatters for the same type the one registered last wins (Formatting 1.0.0-beta.26120.1), so
         // the kit would lose whenever it loads first. A formatter for a more derived type wins whatever the
         // order, and every chart is an instance of one of GenericChart's union cases (Chart, MultiChart).
         foreach (var unionCase in PlotlyHtml.ChartTypes)
