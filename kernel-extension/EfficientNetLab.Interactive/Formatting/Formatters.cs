@@ -17,6 +17,16 @@ public static class Formatters
     public static void Register()
     {
         Both<GenericChart>(PlotlyHtml.Render, PlotlyHtml.Describe);
+        // Plotly.NET.Interactive, which Plotly.NET's docs tell notebook users to load, registers its own formatter
+        // for GenericChart, whose output fetches require.js and plotly.js from CDNs: offline no chart draws. Between
+        // two formatters for the same type the one registered last wins (Formatting 1.0.0-beta.26120.1), so
+        // the kit would lose whenever it loads first. A formatter for a more derived type wins whatever the
+        // order, and every chart is an instance of one of GenericChart's union cases (Chart, MultiChart).
+        foreach (var unionCase in PlotlyHtml.ChartTypes)
+        {
+            Formatter.Register(unionCase, (value, writer) => writer.Write(PlotlyHtml.Render((GenericChart)value)), HtmlFormatter.MimeType);
+            Formatter.Register(unionCase, (value, writer) => writer.Write(PlotlyHtml.Describe((GenericChart)value)), PlainTextFormatter.MimeType);
+        }
         Both<MagicHelp>(h => $"<pre style=\"font-size:12px\">{E(h.ToString())}</pre>", h => h.ToString());
         Both<DeviceReport>(DeviceCard.Html, DeviceCard.Text);
         Both<ModelCard>(ModelCardHtml, ModelCardText);
