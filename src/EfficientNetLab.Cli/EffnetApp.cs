@@ -32,7 +32,15 @@ public static class EffnetApp
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
         TorchRuntime.Initialize();
-        var output = new Output(stdout, stderr);
+        Output output;
+        try
+        {
+            output = Output.ForConsole(stdout, stderr);
+        }
+        catch (ArgumentException e)
+        {
+            return new Output(stdout, stderr).Fail(e);
+        }
         var root = Build(output);
         var parse = root.Parse(args);
         var config = new InvocationConfiguration { Output = stdout, Error = stderr };

@@ -179,6 +179,17 @@ public class MagicTests(NotebookKernel notebook)
     }
 
     [Fact]
+    public async Task Classify_decodes_each_image_once()
+    {
+        await Model();
+        async Task<long> Decoded() =>
+            (long)(await notebook.Run("EfficientNetLab.Imaging.ImageDecoder.FilesDecoded")).Events.OfType<ReturnValueProduced>().Single().Value!;
+        long before = await Decoded();
+        (await notebook.Run($"#!classify --model m [\"{Coffee}\",\"{Chelsea}\"] --topk 1")).Succeeded();
+        Assert.Equal(2, await Decoded() - before);
+    }
+
+    [Fact]
     public async Task Classify_errors_are_one_line()
     {
         await Model();
@@ -197,7 +208,7 @@ public class MagicTests(NotebookKernel notebook)
             Assert.Contains(label, html);
         Assert.Contains("451×300", html);   // chelsea.png
         Assert.Contains("384×256", html);   // shorter side to 256 (b0's preset)
-        Assert.Contains("224×224", html);
+        Assert.Contains("224×224 at (80, 16)", html); // round((384 − 224) / 2), round((256 − 224) / 2)
         Assert.Equal(6, html.Split("data:image/png;base64,").Length - 1);
         Assert.Contains("→ crop 224×224", r.Text());
     }

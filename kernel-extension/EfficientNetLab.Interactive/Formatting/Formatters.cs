@@ -17,6 +17,16 @@ public static class Formatters
     public static void Register()
     {
         Both<GenericChart>(PlotlyHtml.Render, PlotlyHtml.Describe);
+        // Plotly.NET.Interactive, which Plotly.NET's docs tell notebook users to load, registers its own formatter
+        // for GenericChart, whose output fetches require.js and plotly.js from CDNs: offline no chart draws. Between
+        // two formatters for the same type the one registered last wins (Formatting 1.0.0-beta.26120.1), so
+        // the kit would lose whenever it loads first. A formatter for a more derived type wins whatever the
+        // order, and every chart is an instance of one of GenericChart's union cases (Chart, MultiChart).
+        foreach (var unionCase in PlotlyHtml.ChartTypes)
+        {
+            Formatter.Register(unionCase, (value, writer) => writer.Write(PlotlyHtml.Render((GenericChart)value)), HtmlFormatter.MimeType);
+            Formatter.Register(unionCase, (value, writer) => writer.Write(PlotlyHtml.Describe((GenericChart)value)), PlainTextFormatter.MimeType);
+        }
         Both<MagicHelp>(h => $"<pre style=\"font-size:12px\">{E(h.ToString())}</pre>", h => h.ToString());
         Both<DeviceReport>(DeviceCard.Html, DeviceCard.Text);
         Both<ModelCard>(ModelCardHtml, ModelCardText);
@@ -98,26 +108,27 @@ public static class Formatters
 
     private static string PreprocessHtml(PreprocessView v)
     {
-        int crop = v.Preset.CropSize, plane = crop * crop;
+        var (preset, stages, stats) = (v.Stages.Preset, v.Stages, v.Stages.ChannelStats());
+        int crop = preset.CropSize, plane = crop * crop;
         string Panel(string title, string img, string caption) =>
             $"<figure style=\"margin:0 8px 0 0;text-align:center\">{img}<figcaption style=\"font-size:12px\"><b>{E(title)}</b><br/>{caption}</figcaption></figure>";
-        var sb = new StringBuilder($"<div class=\"effnet-preprocess\" style=\"font-family:system-ui,sans-serif\"><div style=\"font-size:12px;margin-bottom:4px\">{E(v.Path)} — {E(v.Preset.ToString())}</div><div style=\"display:flex;align-items:flex-end;flex-wrap:wrap\">");
-        sb.Append(Panel("original", Img(PngDataUri(v.Original, 256), "original", 256), $"{v.Original.Width}×{v.Original.Height}, uint8 0–255"));
-        sb.Append(Panel("resized", Img(PngDataUri(v.Resized, 256), "resized", 256), $"{v.Resized.Width}×{v.Resized.Height} ({v.Preset.Interpolation.ToString().ToLowerInvariant()})"));
-        sb.Append(Panel("center crop", Img(PngDataUri(v.Cropped), "cropped"), $"{crop}×{crop}"));
+        var sb = new StringBuilder($"<div class=\"effnet-preprocess\" style=\"font-family:system-ui,sans-serif\"><div style=\"font-size:12px;margin-bottom:4px\">{E(v.Path)} — {E(preset.ToString())}</div><div style=\"display:flex;align-items:flex-end;flex-wrap:wrap\">");
+        sb.Append(Panel("original", Img(PngDataUri(stages.Decoded, 256), "original", 256), $"{stages.Decoded.Width}×{stages.Decoded.Height}, uint8 0–255"));
+        sb.Append(Panel("resized", Img(PngDataUri(stages.Resized, 256), "resized", 256), $"{stages.Resized.Width}×{stages.Resized.Height} ({preset.Interpolation.ToString().ToLowerInvariant()})"));
+        sb.Append(Panel("center crop", Img(PngDataUri(stages.Cropped), "cropped"), $"{crop}×{crop} at ({stages.CropLeft}, {stages.CropTop})"));
         string[] channel = ["R", "G", "B"];
         for (int c = 0; c < 3; c++)
         {
-            var (min, max, mean) = v.ChannelStats[c];
-            sb.Append(Panel($"normalized {channel[c]}", Img(PlanePngDataUri(v.Normalized.AsSpan(c * plane, plane), crop, crop, min, max), channel[c]),
-                $"float32 [{F(min, "0.000")}, {F(max, "0.000")}], mean {F(mean, "0.000")}<br/>(x/255 − {F(v.Preset.Mean[c])}) / {F(v.Preset.Std[c])}"));
+            var (min, max, mean) = stats[c];
+            sb.Append(Panel($"normalized {channel[c]}", Img(PlanePngDataUri(stages.Normalized.AsSpan(c * plane, plane), crop, crop, min, max), channel[c]),
+                $"float32 [{F(min, "0.000")}, {F(max, "0.000")}], mean {F(mean, "0.000")}<br/>(x/255 − {F(preset.Mean[c])}) / {F(preset.Std[c])}"));
         }
         return sb.Append("</div></div>").ToString();
     }
 
     private static string PreprocessText(PreprocessView v) =>
-        $"{v.Path}: {v.Original.Width}×{v.Original.Height} → resize {v.Resized.Width}×{v.Resized.Height} → crop {v.Preset.CropSize}×{v.Preset.CropSize} → normalized\n" +
-        string.Join("\n", v.ChannelStats.Select((s, c) => $"  {"RGB"[c]}: [{F(s.Min, "0.000")}, {F(s.Max, "0.000")}], mean {F(s.Mean, "0.000")}"));
+        $"{v.Path}: {v.Stages.Decoded.Width}×{v.Stages.Decoded.Height} → resize {v.Stages.Resized.Width}×{v.Stages.Resized.Height} → crop {v.Stages.Preset.CropSize}×{v.Stages.Preset.CropSize} → normalized\n" +
+        string.Join("\n", v.Stages.ChannelStats().Select((s, c) => $"  {"RGB"[c]}: [{F(s.Min, "0.000")}, {F(s.Max, "0.000")}], mean {F(s.Mean, "0.000")}"));
 
     private static string ProgressHtml(EvalProgressView v)
     {

@@ -30,6 +30,9 @@ public static class PlotlyHtml
     /// <summary>plotly.js the first time this is called in the session, nothing afterwards.</summary>
     public static string ScriptElementOnce() => Interlocked.Exchange(ref scriptSent, 1) == 0 ? ScriptElement() : "";
 
+    /// <summary>The runtime types of every chart: GenericChart's union cases, the F# compiler's nested subclasses.</summary>
+    public static IReadOnlyList<Type> ChartTypes { get; } = FindChartTypes();
+
     public static string Render(GenericChart chart)
     {
         var noReference = DisplayOptions.init(null, null, null, null, null, null, PlotlyJSReference.NoReference);
@@ -65,6 +68,13 @@ public static class PlotlyHtml
         foreach (var t in traces)
             sb.Append($"\n  {t.TryGetPropertyValue("type")?.Value ?? "?"}{(t.TryGetPropertyValue("name")?.Value is { } n ? $" \"{n}\"" : "")}");
         return sb.ToString();
+    }
+
+    private static Type[] FindChartTypes()
+    {
+        var cases = typeof(GenericChart).GetNestedTypes().Where(t => t.IsSubclassOf(typeof(GenericChart))).ToArray();
+        return cases.Length > 0 ? cases
+            : throw new InvalidOperationException($"Plotly.NET's {nameof(GenericChart)} no longer has union-case subclasses: update {nameof(PlotlyHtml)}.{nameof(ChartTypes)}.");
     }
 
     private static string LoadScript()

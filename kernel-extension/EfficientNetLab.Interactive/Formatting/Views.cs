@@ -21,8 +21,7 @@ public sealed record GalleryItem(string Source, string? ThumbnailDataUri, IReadO
 public sealed record PredictionGallery(string ModelName, IReadOnlyList<GalleryItem> Items);
 
 /// <summary>The stages of the eval transform for one image, as #!preprocess shows them.</summary>
-public sealed record PreprocessView(string Path, EvalPreset Preset, RgbImage Original, RgbImage Resized, RgbImage Cropped,
-    float[] Normalized, IReadOnlyList<(float Min, float Max, float Mean)> ChannelStats);
+public sealed record PreprocessView(string Path, PreprocessStages Stages);
 
 /// <summary>A running accuracy run, drawn as a progress bar and updated in place.</summary>
 public sealed record EvalProgressView(string Model, EvalProgress Progress, bool Finished = false, bool Interrupted = false);

@@ -1,6 +1,6 @@
 using System.Text;
-using EfficientNetLab.Imaging;
-using EfficientNetLab.Weights;
+using System.Text.Json;
+using EfficientNetLab.Options;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.Directives;
@@ -89,22 +89,32 @@ internal static class Magic
 
     public static KernelDirectiveParameter Flag(string name, string description) => new(name, description) { Flag = true };
 
+    /// <summary>The parameter for an option the CLI shares (<see cref="KitOptions"/>): its name, its description
+    /// with the default, and its suggested values.</summary>
+    public static KernelDirectiveParameter Option<T>(OptionDefinition<T> definition) =>
+        Option(definition.Name, definition.Description + DefaultText(definition.Default),
+            definition.Suggestions.Count > 0 ? definition.Suggestions : null, typeHint: definition.IsNumeric ? "number" : "text");
+
+    /// <summary>
+    /// A shared option's value as the CLI would parse it. The value arrives as JSON (a bare 64 is a number, a word a
+    /// string), so it is taken back to the text that was typed; not given, it is the definition's default.
+    /// </summary>
+    public static T Parse<T>(OptionDefinition<T> definition, JsonElement? value) => definition.Parse(value switch
+    {
+        null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
+        { ValueKind: JsonValueKind.String } s => s.GetString(),
+        { } other => other.GetRawText(),
+    });
+
+    private static string DefaultText(object? value) => value switch
+    {
+        null => "",
+        int[] list => $" Default: {string.Join(',', list)}.",
+        Enum e => $" Default: {e.ToString().ToLowerInvariant()}.",
+        _ => $" Default: {value}.",
+    };
+
     public static IEnumerable<string> Variants => Models.EfficientNetVariants.All.Select(v => v.Name);
-
-    public static IEnumerable<string> WeightTags => ["imagenet1k_v1", "imagenet1k_v2", "default", "random"];
-
-    public static IEnumerable<string> Devices => ["auto", "cpu", "cuda"];
-
-    public static KernelDirectiveParameter BackendOption() =>
-        Option("--backend", "libtorch (TorchSharp, default) or onnxruntime (CPU; the model exported once, cached next to its checkpoint).",
-            ["libtorch", "onnxruntime"]);
-
-    public static Evaluation.InferenceBackend ParseBackend(string? value) =>
-        value is null ? Evaluation.InferenceBackend.LibTorch
-        : Enum.TryParse<Evaluation.InferenceBackend>(value, ignoreCase: true, out var backend) ? backend
-        : throw new ArgumentException($"--backend is libtorch or onnxruntime, got '{value}'.");
-
-    public static IEnumerable<string> Interpolations => Enum.GetNames<Interpolation>().Select(n => n.ToLowerInvariant());
 
     public static string Require(string? value, string option) =>
         string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{option} is required.") : value;

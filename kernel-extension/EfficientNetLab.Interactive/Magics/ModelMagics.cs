@@ -6,6 +6,7 @@ using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
+using EfficientNetLab.Options;
 using EfficientNetLab.Weights;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
@@ -17,9 +18,9 @@ namespace EfficientNetLab.Interactive.Magics;
 
 public sealed class EfficientNetCommand : MagicCommand
 {
-    public string? Model { get; set; }
-    public string? Weights { get; set; }
-    public string? Device { get; set; }
+    public JsonElement? Model { get; set; }
+    public JsonElement? Weights { get; set; }
+    public JsonElement? Device { get; set; }
     public bool Half { get; set; }
     public bool ChannelsLast { get; set; }
     public string? Name { get; set; }
@@ -31,7 +32,7 @@ public sealed class ClassifyCommand : MagicCommand
     public string? Model { get; set; }
     /// <summary>A path, folder or URL, or a JSON array of them.</summary>
     public JsonElement? Image { get; set; }
-    public int Topk { get; set; } = 5;
+    public JsonElement? Topk { get; set; }
 }
 
 public sealed class PreprocessCommand : MagicCommand
@@ -51,9 +52,9 @@ internal static class ModelMagics
             "Load an EfficientNet into a C# variable and show its model card.",
             "#!efficientnet --model b0 --weights imagenet1k_v1|FILE|random [--device auto|cpu|cuda] [--half] [--channels-last] [--name model]",
             [
-                Option("--model", "Variant: b0…b7, v2_s, v2_m, v2_l (optional with a self-describing checkpoint file).", Variants),
-                Option("--weights", "Published weights (imagenet1k_v1, imagenet1k_v2, default), a checkpoint file, or random. Default: default.", WeightTags),
-                Option("--device", "auto (default), cpu, cuda or cuda:N.", Magic.Devices),
+                Option(LoadModel),
+                Option(LoadWeights),
+                Option(KitOptions.Device),
                 Flag("--half", "Convert the model to float16 (GPU)."),
                 Flag("--channels-last", "Run #!accuracy and #!benchmark with NHWC-strided inputs."),
                 Option("--name", "C# variable that receives the LoadedModel. Default: model."),
@@ -67,7 +68,7 @@ internal static class ModelMagics
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.", typeHint: "text").AddCompletions(() => models.Names),
                 Option("--image", "An image file, a folder of images, an http(s) URL, or a JSON array of them.", implicitName: true),
-                Option("--topk", "Classes shown per image. Default: 5.", ["1", "3", "5", "10"], typeHint: "number"),
+                Option(KitOptions.TopK),
             ],
             (c, ctx) => ClassifyAsync(c, ctx, models));
 
@@ -81,10 +82,17 @@ internal static class ModelMagics
             (c, ctx) => PreprocessAsync(c, ctx, models));
     }
 
+    private static readonly OptionDefinition<string?> LoadModel =
+        KitOptions.Model.WithDefault(null, "Variant: b0…b7, v2_s, v2_m, v2_l (optional with a self-describing checkpoint file).");
+
+    private static readonly OptionDefinition<string?> LoadWeights = KitOptions.Weights.WithDefault("default");
+
     private static async Task LoadAsync(EfficientNetCommand c, KernelInvocationContext context, ModelVariables models)
     {
         var name = c.Name ?? "model";
-        var weights = c.Weights ?? "default";
+        var variant = Parse(LoadModel, c.Model);
+        var weights = Parse(LoadWeights, c.Weights)!;
+        var deviceSpec = Parse(KitOptions.Device, c.Device);
         DisplayedValue? bar = null;
         var lastUpdate = Stopwatch.StartNew();
         var progress = new Inline<DownloadProgress>(p =>
@@ -97,10 +105,10 @@ internal static class ModelMagics
                 lastUpdate.Restart();
             }
         });
-        var loaded = await ModelLoader.LoadAsync(c.Model, weights, c.BaseUrl, progress, context.CancellationToken);
+        var loaded = await ModelLoader.LoadAsync(variant, weights, c.BaseUrl, progress, context.CancellationToken);
         try
         {
-            loaded.Place(c.Device ?? ComputeDevice.Auto, c.Half, c.ChannelsLast);
+            loaded.Place(deviceSpec, c.Half, c.ChannelsLast);
             await models.SetAsync(name, loaded);
             long parameterBytes = loaded.Model.parameters().Sum(p => p.numel() * p.element_size());
             var sha = loaded.WeightsPath is { } path ? Formatters.Sha256Of(path) : null;
@@ -116,7 +124,7 @@ internal static class ModelMagics
     private static async Task ClassifyAsync(ClassifyCommand c, KernelInvocationContext context, ModelVariables models)
     {
         var model = models.Get(Require(c.Model, "--model"));
-        if (c.Topk < 1) throw new ArgumentException($"--topk must be at least 1, got {c.Topk}.");
+        int topk = Parse(KitOptions.TopK, c.Topk);
         var sources = Sources(c.Image);
         var predictor = new Predictor(model);
         var items = new List<GalleryItem>();
@@ -124,8 +132,9 @@ internal static class ModelMagics
         {
             context.CancellationToken.ThrowIfCancellationRequested();
             var path = await LocalPathAsync(source, context.CancellationToken);
+            // One decode for both the thumbnail and the model's input.
             var image = ImageDecoder.Decode(path);
-            var top = predictor.Classify(path, c.Topk);
+            var top = predictor.Classify(image, topk);
             items.Add(new GalleryItem(source, Html.PngDataUri(image, 160), top, null));
         }
         context.Display(new PredictionGallery(c.Model!, items), "text/html", "text/plain");
@@ -176,42 +185,8 @@ internal static class ModelMagics
     {
         var path = Require(c.Image, "IMAGE");
         var preset = PresetFor(c.Model ?? "b0", models);
-        var original = ImageDecoder.Decode(path);
-        var (w, h) = Preprocessor.ResizedSize(original.Width, original.Height, preset.ResizeSize);
-        var resized = PillowResampler.Resize(original, w, h, preset.Interpolation);
-        var cropped = Cropped(resized, preset.CropSize);
-        var normalized = new Preprocessor(preset).Process(original);
-        int plane = preset.CropSize * preset.CropSize;
-        var stats = Enumerable.Range(0, 3).Select(ch =>
-        {
-            var span = normalized.AsSpan(ch * plane, plane);
-            float min = float.MaxValue, max = float.MinValue;
-            double sum = 0;
-            foreach (var v in span) { min = Math.Min(min, v); max = Math.Max(max, v); sum += v; }
-            return (min, max, (float)(sum / plane));
-        }).ToArray();
-        context.Display(new PreprocessView(path, preset, original, resized, cropped, normalized, stats), "text/html", "text/plain");
+        context.Display(new PreprocessView(path, new Preprocessor(preset).Stages(path)), "text/html", "text/plain");
         return Task.CompletedTask;
-    }
-
-    /// <summary>The center crop as torchvision takes it: offsets rounded half to even (Python's round).</summary>
-    private static RgbImage Cropped(RgbImage resized, int crop)
-    {
-        int top = (int)Math.Round((resized.Height - crop) / 2.0, MidpointRounding.ToEven);
-        int left = (int)Math.Round((resized.Width - crop) / 2.0, MidpointRounding.ToEven);
-        var image = new RgbImage(crop, crop);
-        for (int y = 0; y < crop; y++)
-        {
-            int sy = y + top;
-            if (sy < 0 || sy >= resized.Height) continue; // torchvision pads with zeros where the crop overhangs
-            for (int x = 0; x < crop; x++)
-            {
-                int sx = x + left;
-                if (sx < 0 || sx >= resized.Width) continue;
-                resized.Pixels.AsSpan((sy * resized.Width + sx) * 3, 3).CopyTo(image.Pixels.AsSpan((y * crop + x) * 3, 3));
-            }
-        }
-        return image;
     }
 
     private static EvalPreset PresetFor(string model, ModelVariables models)

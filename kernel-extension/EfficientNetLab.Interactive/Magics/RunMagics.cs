@@ -1,11 +1,12 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Text.Json;
 using EfficientNetLab.Data;
 using EfficientNetLab.Benchmarks;
 using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
+using EfficientNetLab.Options;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
 using Microsoft.DotNet.Interactive.CSharp;
@@ -18,26 +19,26 @@ public sealed class AccuracyCommand : MagicCommand
     public string? Model { get; set; }
     public string? Data { get; set; }
     public string? ClassMap { get; set; }
-    public int BatchSize { get; set; } = 64;
-    public int Workers { get; set; }
-    public int? Limit { get; set; }
+    public JsonElement? BatchSize { get; set; }
+    public JsonElement? Workers { get; set; }
+    public JsonElement? Limit { get; set; }
     public string? Out { get; set; }
     public bool Resume { get; set; }
     public bool Overwrite { get; set; }
     public bool Strict { get; set; }
-    public string? Backend { get; set; }
+    public JsonElement? Backend { get; set; }
     public string? Name { get; set; }
 }
 
 public sealed class BenchmarkCommand : MagicCommand
 {
     public string? Model { get; set; }
-    public string? BatchSize { get; set; }
-    public int? ImageSize { get; set; }
-    public int Warmup { get; set; } = 3;
-    public int Repeats { get; set; } = 10;
-    public int? Threads { get; set; }
-    public string? Backend { get; set; }
+    public JsonElement? BatchSize { get; set; }
+    public JsonElement? ImageSize { get; set; }
+    public JsonElement? Warmup { get; set; }
+    public JsonElement? Repeats { get; set; }
+    public JsonElement? Threads { get; set; }
+    public JsonElement? Backend { get; set; }
 }
 
 public sealed class CudaInfoCommand : MagicCommand
@@ -62,14 +63,14 @@ internal static class RunMagics
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option("--data", "ImageFolder (class sub-folders) or a flat ImageNet val folder with LOC_val_solution.csv."),
                 Option("--class-map", "timm-style class map: one folder name per line."),
-                Option("--batch-size", "Images per forward pass. Default: 64.", ["16", "32", "64", "128"], typeHint: "number"),
-                Option("--workers", "Decode workers (0 = one per core).", typeHint: "number"),
-                Option("--limit", "Evaluate only the first N images.", typeHint: "number"),
+                Option(KitOptions.BatchSize),
+                Option(KitOptions.Workers),
+                Option(KitOptions.Limit),
                 Option("--out", "Folder for predictions.csv, per_class.csv, confusion.csv, summary.json."),
                 Flag("--resume", "Continue the run recorded in --out."),
                 Flag("--overwrite", "Replace the run recorded in --out (its files only)."),
                 Flag("--strict", "Stop at the first unreadable image instead of skipping it."),
-                BackendOption(),
+                Option(KitOptions.Backend),
                 Option("--name", "C# variable that receives the EvalResult (also after an interrupt). Default: accuracy."),
             ],
             (c, ctx) => AccuracyAsync(c, ctx, models));
@@ -79,12 +80,12 @@ internal static class RunMagics
             "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N] [--backend libtorch|onnxruntime]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
-                Option("--batch-size", "Comma-separated batch sizes. Default: 1,8.", ["1", "1,8", "1,8,32"]),
-                Option("--image-size", "Input side. Default: the model's eval crop.", typeHint: "number"),
-                Option("--warmup", "Untimed passes per batch size. Default: 3.", typeHint: "number"),
-                Option("--repeats", "Timed passes per batch size. Default: 10.", typeHint: "number"),
-                Option("--threads", "torch.set_num_threads for the run (restored afterwards).", typeHint: "number"),
-                BackendOption(),
+                Option(KitOptions.BatchSizes),
+                Option(KitOptions.ImageSize),
+                Option(KitOptions.Warmup),
+                Option(KitOptions.Repeats),
+                Option(KitOptions.Threads),
+                Option(KitOptions.Backend),
             ],
             (c, ctx) => BenchmarkAsync(c, ctx, models));
 
@@ -102,13 +103,14 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model, c.ClassMap);
-        foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
         var options = new EvalOptions
         {
-            BatchSize = c.BatchSize, Workers = c.Workers, Limit = c.Limit, OutDir = c.Out, Resume = c.Resume, Overwrite = c.Overwrite,
-            Strict = c.Strict, Backend = ParseBackend(c.Backend),
+            BatchSize = Parse(KitOptions.BatchSize, c.BatchSize), Workers = Parse(KitOptions.Workers, c.Workers),
+            Limit = Parse(KitOptions.Limit, c.Limit), OutDir = c.Out, Resume = c.Resume, Overwrite = c.Overwrite, Strict = c.Strict,
+            Backend = Parse(KitOptions.Backend, c.Backend),
         };
+        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model, c.ClassMap);
+        foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
         var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
         int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
         var view = new EvalProgressView(title, new EvalProgress(0, total, 0, 0, 0, 0, TimeSpan.Zero));
@@ -134,10 +136,10 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var batches = (c.BatchSize ?? "1,8").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b
-                : throw new ArgumentException($"--batch-size takes positive integers separated by commas, got '{c.BatchSize}'.")).ToArray();
-        if (c.Repeats < 1 || c.Warmup < 0) throw new ArgumentException("--repeats must be at least 1 and --warmup at least 0.");
+        var batches = Parse(KitOptions.BatchSizes, c.BatchSize);
+        int? imageSize = Parse(KitOptions.ImageSize, c.ImageSize), threads = Parse(KitOptions.Threads, c.Threads);
+        int warmup = Parse(KitOptions.Warmup, c.Warmup), repeats = Parse(KitOptions.Repeats, c.Repeats);
+        var backend = Parse(KitOptions.Backend, c.Backend);
         var status = context.DisplayAs("starting…", "text/plain");
         var throttle = Stopwatch.StartNew();
         var progress = new Inline<string>(line =>
@@ -146,8 +148,7 @@ internal static class RunMagics
             status.Update(line);
             throttle.Restart();
         });
-        var backend = ParseBackend(c.Backend);
-        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, c.ImageSize, backend, c.Warmup, c.Repeats, c.Threads,
+        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, imageSize, backend, warmup, repeats, threads,
             progress, context.CancellationToken));
         status.Update($"done: {results.Count} batch size(s)");
         context.Display(new BenchmarkReport(modelName, results), "text/html", "text/plain");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Benchmarks;
 using EfficientNetLab.Data;
@@ -17,21 +18,21 @@ internal static class BenchCommand
     {
         var preprocessMode = new Option<bool>("--preprocess") { Description = "Benchmark decoding + the model's eval transform (no inference)." };
         var weights = CommonOptions.Weights("random");
-        var batchSizes = new Option<string>("--batch-size", "-b") { Description = "Model mode: comma-separated batch sizes.", DefaultValueFactory = _ => "1,8,32" };
-        var imageSize = new Option<int?>("--image-size") { Description = "Model mode: input side (default: the weights' eval crop)." };
-        var threads = new Option<int?>("--threads") { Description = "Model mode: intra-op threads (torch.set_num_threads)." };
+        var batchSizes = CommonOptions.From(KitOptions.BatchSizes.WithDefault(KitOptions.BatchSizes.Default, "Model mode: comma-separated batch sizes."));
+        var imageSize = CommonOptions.From(KitOptions.ImageSize.WithDefault(null, "Model mode: input side (default: the weights' eval crop)."));
+        var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads (torch.set_num_threads)."));
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "Model mode: float16 model and input (GPU)." };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: NHWC-strided input." };
-        var warmup = new Option<int>("--warmup") { Description = "Model mode: untimed passes per batch size.", DefaultValueFactory = _ => 3 };
-        var repeats = new Option<int>("--repeats") { Description = "Model mode: timed passes per batch size (median reported).", DefaultValueFactory = _ => 10 };
+        var warmup = CommonOptions.From(KitOptions.Warmup);
+        var repeats = CommonOptions.From(KitOptions.Repeats);
         var backend = CommonOptions.Backend();
         var model = CommonOptions.Model(required: true);
         var tag = new Option<string>("--weights-tag") { Description = "Whose eval preset: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
         var data = new Option<string?>("--data", "-d") { Description = "Folder of images: flat (name order) or an ImageFolder (all its images, torchvision's order)." };
-        var limit = new Option<int>("--limit") { Description = "Use only the first N images (0: all).", DefaultValueFactory = _ => 0 };
+        var limit = CommonOptions.From(KitOptions.Limit);
         var passes = new Option<int>("--passes") { Description = "Times each image is processed in the timed run.", DefaultValueFactory = _ => 3 };
-        var workers = new Option<int>("--workers") { Description = "Parallel worker threads, each with its own buffers.", DefaultValueFactory = _ => 1 };
+        var workers = CommonOptions.From(KitOptions.Workers.WithDefault(1, "Preprocess mode: parallel worker threads, each with its own buffers (0 = one per core)."));
         var overrides = new PresetOverrides();
         var exif = new Option<bool>("--exif-transpose") { Description = "Apply the EXIF orientation first (torchvision does not; off by default)." };
         var json = CommonOptions.Json();
@@ -50,7 +51,7 @@ internal static class BenchCommand
                 if (!parse.GetValue(preprocessMode))
                 {
                     using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, cancellationToken: ct);
-                    var sizes = parse.GetValue(batchSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+                    var sizes = parse.GetValue(batchSizes)!;
                     loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
                     var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend),
                         parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads), cancellationToken: ct);
@@ -62,8 +63,9 @@ internal static class BenchCommand
                 var preprocessor = new Preprocessor(preset, overrides.Decoder(parse), applyExifOrientation: parse.GetValue(exif));
                 var images = ImageFolder.List(folder);
                 foreach (var w in images.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
-                var files = parse.GetValue(limit) is > 0 and var n ? images.Paths.Take(n).ToList() : images.Paths;
-                var result = PreprocessBenchmark.Run(preprocessor, files, parse.GetValue(workers), parse.GetValue(passes));
+                var files = parse.GetValue(limit) is int n ? images.Paths.Take(n).ToList() : images.Paths;
+                var result = PreprocessBenchmark.Run(preprocessor, files, parse.GetValue(workers) is int workerCount and > 0 ? workerCount : Environment.ProcessorCount,
+                    parse.GetValue(passes));
                 Report(output, asJson, parse.GetValue(model)!, preprocessor, result);
                 return 0;
             }

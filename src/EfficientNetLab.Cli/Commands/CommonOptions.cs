@@ -1,43 +1,55 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 
 namespace EfficientNetLab.Cli.Commands;
 
-/// <summary>Options several verbs share; each verb gets its own instances.</summary>
+/// <summary>
+/// System.CommandLine options built from the kit's shared definitions (<see cref="KitOptions"/>), which the notebook
+/// magics use too; each verb gets its own instances.
+/// </summary>
 internal static class CommonOptions
 {
+    /// <summary>The option <paramref name="definition"/> describes: its names, default and parser, so a bad value
+    /// is refused with the same message as in a notebook.</summary>
+    public static Option<T> From<T>(OptionDefinition<T> definition, bool required = false)
+    {
+        var option = new Option<T>(definition.Name, [.. definition.Aliases])
+        {
+            Description = definition.Description,
+            Required = required,
+            Arity = new ArgumentArity(definition.Arity, definition.Arity),
+            AllowMultipleArgumentsPerToken = definition.Arity > 1,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0) return definition.Default;
+                try
+                {
+                    return definition.Parse(result.Tokens.Select(t => t.Value).ToArray());
+                }
+                catch (OptionValueException e)
+                {
+                    result.AddError(e.Message);
+                    return default!;
+                }
+            },
+        };
+        if (!required) option.DefaultValueFactory = _ => definition.Default;
+        // The values the definition suggests, as they are typed (not the enum's member names).
+        if (definition.Suggestions.Count > 0 && typeof(T).IsEnum) option.HelpName = string.Join('|', definition.Suggestions);
+        return option;
+    }
+
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON object on stdout and nothing else there." };
 
-    public static Option<string> Model(bool required) => new("--model", "-m")
-    {
-        Description = "Variant: b0…b7, v2_s, v2_m, v2_l (torchvision names like efficientnet_b0 work too).",
-        Required = required,
-    };
+    public static Option<string?> Model(bool required) => From(KitOptions.Model, required);
 
-    public static Option<string> Weights(string defaultValue) => new("--weights", "-w")
-    {
-        Description = "A checkpoint file (.pth zip state dict or .safetensors), published weights " +
-                      "(imagenet1k_v1, imagenet1k_v2, default), or 'random'.",
-        DefaultValueFactory = _ => defaultValue,
-    };
+    public static Option<string?> Weights(string defaultValue) => From(KitOptions.Weights.WithDefault(defaultValue));
 
-    public static Option<int> Workers() => new("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
+    public static Option<int> Workers() => From(KitOptions.Workers);
 
-    public static Option<string> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => EfficientNetLab.Devices.ComputeDevice.Auto };
+    public static Option<string> Device() => From(KitOptions.Device);
 
-    public static Option<int> BatchSize(int defaultValue, string description) =>
-        new("--batch-size", "-b") { Description = description, DefaultValueFactory = _ => defaultValue };
-
-    public static Option<EfficientNetLab.Evaluation.InferenceBackend> Backend() => new("--backend")
-    {
-        Description = "libtorch (TorchSharp) or onnxruntime (CPU; exports the checkpoint once, cached next to it).",
-        DefaultValueFactory = _ => EfficientNetLab.Evaluation.InferenceBackend.LibTorch,
-        CustomParser = r => r.Tokens.Single().Value.ToLowerInvariant() switch
-        {
-            "libtorch" or "torch" => EfficientNetLab.Evaluation.InferenceBackend.LibTorch,
-            "onnxruntime" or "ort" => EfficientNetLab.Evaluation.InferenceBackend.OnnxRuntime,
-            var other => throw new ArgumentException($"--backend must be libtorch or onnxruntime, got '{other}'."),
-        },
-    };
+    public static Option<EfficientNetLab.Evaluation.InferenceBackend> Backend() => From(KitOptions.Backend);
 
     public static Option<string?> BaseUrl() => new("--base-url")
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
@@ -17,7 +18,7 @@ internal static class DataCommand
         var outDir = new Option<string>("--out", "-o") { Description = "Folder to write <split>/<class>/NNNNN.png and classes.txt into.", Required = true };
         var split = new Option<string>("--split") { Description = "Which split to export: test, train or both.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "train", "both");
-        var limit = new Option<int?>("--limit") { Description = "Export only the first N images of each split." };
+        var limit = CommonOptions.From(KitOptions.Limit.WithDefault(null, "Export only the first N images of each split."));
         var source = new Option<string>("--source")
         {
             Description = "Folder with the IDX files ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]).",

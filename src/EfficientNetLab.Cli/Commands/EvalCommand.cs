@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using EfficientNetLab.Data;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Weights;
@@ -9,16 +10,16 @@ internal static class EvalCommand
 {
     public static Command Create(Output output)
     {
-        var weights = new Option<string>("--weights", "-w") { Description = "Checkpoint file, or published weights (imagenet1k_v1, imagenet1k_v2, default).", Required = true };
+        var weights = CommonOptions.From(KitOptions.Weights.WithDefault(null, "Checkpoint file, or published weights (imagenet1k_v1, imagenet1k_v2, default)."), required: true);
         var model = CommonOptions.Model(required: false);
         var data = new Option<string>("--data", "-d") { Description = "ImageFolder (class sub-folders; ImageNet wnid folders map to ImageNet indices) or a flat ImageNet val folder with LOC_val_solution.csv.", Required = true };
         var classMap = new Option<string?>("--class-map") { Description = "timm-style class map: one folder name per line, line number = class index." };
-        var batchSize = CommonOptions.BatchSize(64, "Images per forward pass.");
+        var batchSize = CommonOptions.From(KitOptions.BatchSize);
         var workers = CommonOptions.Workers();
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "fp16 model and inputs (GPU)." };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Feed NHWC-strided inputs (faster convolutions on CPU and tensor cores)." };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images." };
+        var limit = CommonOptions.From(KitOptions.Limit.WithDefault(null, "Evaluate only the first N images."));
         var outDir = new Option<string?>("--out", "-o") { Description = "Folder for predictions.csv, skipped.csv, per_class.csv, confusion.csv, summary.json." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run recorded in --out after its last image." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already recorded in --out (its files only)." };
@@ -48,8 +49,8 @@ internal static class EvalCommand
                     Strict = parse.GetValue(strict), Backend = parse.GetValue(backend),
                 };
                 var result = await Evaluator.RunAsync(loaded, dataset, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
-                    output.EvalBar(), line => output.Err.WriteLine($"effnet: {line}"), ct);
-                output.Err.WriteLine();
+                    output.EvalBar(), output.Note, ct);
+                output.EndProgress();
                 if (asJson) output.Json(result.Summary.ToJson());
                 else PrintSummary(output, result, options.OutDir);
                 return result.Completed ? 0 : 130;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Export;
 using EfficientNetLab.Weights;
@@ -10,12 +11,7 @@ internal static class ExportOnnxCommand
     public static Command Create(Output output)
     {
         var model = CommonOptions.Model(required: false);
-        var weights = new Option<string>("--weights", "-w")
-        {
-            Description = "A checkpoint file (.pth zip state dict or .safetensors), published weights " +
-                          "(imagenet1k_v1, imagenet1k_v2, default), or 'random'.",
-            Required = true,
-        };
+        var weights = CommonOptions.From(KitOptions.Weights, required: true);
         var outPath = new Option<string>("--output", "-o") { Description = "Where to write the .onnx file.", Required = true };
         var opset = new Option<int>("--opset")
         {
@@ -24,7 +20,7 @@ internal static class ExportOnnxCommand
         };
         var dynamicBatch = new Option<bool>("--dynamic-batch") { Description = "Any batch size (a symbolic 'batch' dimension) instead of exactly 1." };
         var dynamicSize = new Option<bool>("--dynamic-size") { Description = "Any height and width instead of the fixed image size." };
-        var imageSize = new Option<int?>("--image-size") { Description = "Fixed height = width (default: the weights' eval crop)." };
+        var imageSize = CommonOptions.From(KitOptions.ImageSize.WithDefault(null, "Fixed height = width (default: the weights' eval crop)."));
         var verify = new Option<bool>("--verify")
         {
             Description = "Run the export in ONNX Runtime against TorchSharp on random inputs; fail if the logits differ by more than 1e-4.",

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Training;
@@ -9,8 +10,8 @@ internal static class FinetuneCommand
 {
     public static Command Create(Output output)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Variant to train (b0…b7, v2_s, v2_m, v2_l).", DefaultValueFactory = _ => "b0" };
-        var weights = new Option<string?>("--weights", "-w") { Description = "Start from this checkpoint or published tag (classifier replaced; its preset is the default preset); default: random init with the ImageNet preset (resize 256 bicubic, crop 224)." };
+        var model = CommonOptions.From(KitOptions.Model.WithDefault("b0", "Variant to train (b0…b7, v2_s, v2_m, v2_l)."));
+        var weights = CommonOptions.From(KitOptions.Weights.WithDefault(null, "Start from this checkpoint or published tag (classifier replaced; its preset is the default preset); default: random init with the ImageNet preset (resize 256 bicubic, crop 224)."));
         var data = new Option<string>("--data", "-d") { Description = "Training ImageFolder (one sub-folder per class).", Required = true };
         var classMap = new Option<string?>("--class-map")
         {
@@ -19,7 +20,7 @@ internal static class FinetuneCommand
         };
         var outDir = new Option<string>("--out", "-o") { Description = "Run folder: per-epoch checkpoints, then model.pth + model.json. Rerun to resume.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 5 };
-        var batchSize = CommonOptions.BatchSize(128, "Images per step.");
+        var batchSize = CommonOptions.From(KitOptions.BatchSize.WithDefault(128, "Images per step."));
         var lr = new Option<double>("--lr") { Description = "Peak AdamW learning rate (warm-up, then cosine decay).", DefaultValueFactory = _ => 2e-3 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "AdamW weight decay.", DefaultValueFactory = _ => 0.05 };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Cross-entropy label smoothing.", DefaultValueFactory = _ => 0.1 };
@@ -30,7 +31,7 @@ internal static class FinetuneCommand
         var seed = new Option<int>("--seed") { Description = "Seed for init, shuffling and flips.", DefaultValueFactory = _ => 0 };
         var workers = CommonOptions.Workers();
         var device = CommonOptions.Device();
-        var limit = new Option<int?>("--limit") { Description = "Use only N images per epoch (quick runs)." };
+        var limit = CommonOptions.From(KitOptions.Limit.WithDefault(null, "Use only N images per epoch (quick runs)."));
         var json = CommonOptions.Json();
         var overrides = new PresetOverrides();
         var command = new Command("finetune", "Train or fine-tune a variant on an ImageFolder; the result carries its classes and preset, ready for effnet eval.")
@@ -53,9 +54,7 @@ internal static class FinetuneCommand
                     DropPath = parse.GetValue(dropPath), Dropout = parse.GetValue(dropout), ChannelsLast = parse.GetValue(channelsLast), Seed = parse.GetValue(seed),
                     Workers = parse.GetValue(workers), Device = parse.GetValue(device)!, Limit = parse.GetValue(limit),
                 };
-                var bar = new Progress<TrainProgress>(p => output.Err.Write(
-                    $"\repoch {p.Epoch}/{p.Epochs} {p.Done:N0}/{p.Total:N0}  loss {p.Loss:F4}  acc {p.Accuracy:P2}  {p.ImagesPerSecond:F0} img/s   "));
-                var result = await FineTuner.RunAsync(options, bar, line => output.Err.WriteLine($"\neffnet: {line}"), ct);
+                var result = await FineTuner.RunAsync(options, output.TrainBar(), output.Note, ct);
                 if (asJson)
                     output.Json(new JsonObject
                     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 using EfficientNetLab.Weights;
@@ -11,7 +12,7 @@ internal static class LogitsCommand
     public static Command Create(Output output)
     {
         var model = CommonOptions.Model(required: false);
-        var weights = new Option<string>("--weights", "-w") { Description = "Checkpoint file (.pth zip state dict or .safetensors).", Required = true };
+        var weights = CommonOptions.From(KitOptions.Weights.WithDefault(null, "Checkpoint file (.pth zip state dict or .safetensors)."), required: true);
         var input = new Option<string>("--input", "-i") { Description = "N×3×H×W float32 .npy (already preprocessed).", Required = true };
         var outPath = new Option<string>("--output", "-o") { Description = "Where to write the N×classes float32 .npy.", Required = true };
         var json = CommonOptions.Json();

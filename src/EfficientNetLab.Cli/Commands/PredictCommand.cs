@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 using EfficientNetLab.Evaluation;
@@ -18,7 +19,7 @@ internal static class PredictCommand
             Description = "Image files or folders to classify; a folder is read flat, or as an ImageFolder when its subfolders hold images.",
             Arity = ArgumentArity.OneOrMore,
         };
-        var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
+        var topk = CommonOptions.From(KitOptions.TopK);
         var overrides = new PresetOverrides();
         var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();

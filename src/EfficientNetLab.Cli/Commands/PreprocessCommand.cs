@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 using EfficientNetLab.Imaging;
@@ -59,12 +60,12 @@ internal static class PreprocessCommand
 /// <summary>timm's preprocessing overrides (validate.py): --img-size, --crop-pct, --interpolation, --mean, --std; plus --decoder.</summary>
 internal sealed class PresetOverrides
 {
-    private readonly Option<int?> imgSize = new("--img-size") { Description = "Crop size (timm's --img-size); the resize follows crop-pct." };
-    private readonly Option<double?> cropPct = new("--crop-pct") { Description = "crop / resize ratio (timm's --crop-pct), e.g. 0.875." };
-    private readonly Option<Interpolation?> interpolation = new("--interpolation") { Description = "bilinear or bicubic (Pillow's antialiased filters)." };
-    private readonly Option<float[]?> mean = new("--mean") { Description = "Per-channel mean, three values (R G B).", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(3, 3) };
-    private readonly Option<float[]?> std = new("--std") { Description = "Per-channel std, three values (R G B).", AllowMultipleArgumentsPerToken = true, Arity = new ArgumentArity(3, 3) };
-    private readonly Option<DecoderKind> decoder = new("--decoder") { Description = "skia (PIL-exact; JPEG through TurboJPEG when installed) or imagesharp (managed; JPEG differs by a few levels).", DefaultValueFactory = _ => DecoderKind.Skia };
+    private readonly Option<int?> imgSize = CommonOptions.From(KitOptions.ImgSize);
+    private readonly Option<double?> cropPct = CommonOptions.From(KitOptions.CropPct);
+    private readonly Option<Interpolation?> interpolation = CommonOptions.From(KitOptions.Interpolation);
+    private readonly Option<float[]?> mean = CommonOptions.From(KitOptions.Mean);
+    private readonly Option<float[]?> std = CommonOptions.From(KitOptions.Std);
+    private readonly Option<DecoderKind> decoder = CommonOptions.From(KitOptions.Decoder);
 
     public void AddTo(Command command)
     {

@@ -9,7 +9,10 @@ namespace EfficientNetLab.Evaluation;
 /// </summary>
 public sealed record EvalOptions
 {
-    public int BatchSize { get; init; } = 64;
+    /// <summary>The batch size of an accuracy run unless one is given: every front end's default.</summary>
+    public const int DefaultBatchSize = 64;
+
+    public int BatchSize { get; init; } = DefaultBatchSize;
     /// <summary>Decode workers; 0 = one per core.</summary>
     public int Workers { get; init; }
     /// <summary>Evaluate only the first N images (in dataset order).</summary>

@@ -18,11 +18,16 @@ public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, Dec
 
     public EvalPreset Preset => preprocessor.Preset;
 
-    public IReadOnlyList<ClassScore> Classify(string imagePath, int topk = 5)
+    public IReadOnlyList<ClassScore> Classify(string imagePath, int topk = 5) => Classify(preprocessor.Process(imagePath), topk);
+
+    /// <summary>Classifies an image decoded already, e.g. one that is also shown.</summary>
+    public IReadOnlyList<ClassScore> Classify(RgbImage image, int topk = 5) => Classify(preprocessor.Process(image), topk);
+
+    private IReadOnlyList<ClassScore> Classify(float[] chw, int topk)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var input = loaded.Placement.Input(preprocessor.ToTensor(imagePath));
+        var input = loaded.Placement.Input(tensor(chw, [1, 3, Preset.CropSize, Preset.CropSize]));
         var probabilities = forward.Forward(input).to(ScalarType.Float32).softmax(1)[0].cpu();
         var (values, indices) = probabilities.topk(Math.Min(topk, loaded.Model.NumClasses));
         var p = values.data<float>().ToArray();

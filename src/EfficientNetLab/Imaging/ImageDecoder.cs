@@ -29,6 +29,12 @@ public static class ImageDecoder
     /// <summary>Twice PIL's MAX_IMAGE_PIXELS (89,478,485): where PIL raises DecompressionBombError.</summary>
     public const long DefaultMaxPixels = 2L * 89_478_485;
 
+    private static long filesDecoded;
+
+    /// <summary>Files this process has started to decode: lets a front end's tests check that it decodes each
+    /// image once (a thumbnail and the model's input come from the same decode).</summary>
+    public static long FilesDecoded => Interlocked.Read(ref filesDecoded);
+
     /// <summary>Which library decodes JPEGs for <see cref="DecoderKind.Skia"/>: "libturbojpeg" or "skia".</summary>
     public static string JpegBackend => TurboJpeg.IsAvailable ? "libturbojpeg" : "skia";
 
@@ -43,6 +49,7 @@ public static class ImageDecoder
     internal static RgbxBuffer Decode(string path, PreprocessScratch scratch, DecoderKind decoder, long maxPixels,
         bool applyExifOrientation, bool turboJpeg = true)
     {
+        Interlocked.Increment(ref filesDecoded);
         if (Directory.Exists(path)) throw new ImageDecodeException(path, "is a directory.");
         if (!File.Exists(path)) throw new ImageDecodeException(path, "file not found.");
         var bytes = scratch.ReadFile(path);

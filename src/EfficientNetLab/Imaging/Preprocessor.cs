@@ -90,19 +90,80 @@ public sealed class Preprocessor
     internal static int CropOffset(int size, int crop) =>
         crop > size ? -((crop - size) / 2) : (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
 
+    /// <summary>
+    /// Every stage for one file, decoded once: the decoded image, the resized one, the center crop (zero-padded
+    /// where it is larger than the resized image, as torchvision pads) and the normalized CHW floats. The crop and
+    /// the floats come from the same resize-the-crop step and normalization as <see cref="ProcessInto(string, Span{float}, PreprocessScratch)"/>,
+    /// so <see cref="PreprocessStages.Normalized"/> is exactly what a model is given.
+    /// </summary>
+    public PreprocessStages Stages(string path)
+    {
+        var scratch = PreprocessScratch.ForCurrentThread;
+        return Stages(ImageDecoder.Decode(path, scratch, Decoder, maxPixels, applyExifOrientation), scratch);
+    }
+
+    /// <summary>The stages for an image decoded already (for instance once, for a thumbnail and the model).</summary>
+    public PreprocessStages Stages(RgbImage image)
+    {
+        var scratch = PreprocessScratch.ForCurrentThread;
+        scratch.Decoded.CopyFrom(image);
+        return Stages(scratch.Decoded, scratch);
+    }
+
+    private PreprocessStages Stages(RgbxBuffer image, PreprocessScratch scratch)
+    {
+        var decoded = image.ToRgbImage();
+        var (w, h) = ResizedSize(image.Width, image.Height, Preset.ResizeSize);
+        var resized = PillowResampler.ResizeRegion(image, w, h, Preset.Interpolation, 0, 0, w, h, scratch).ToRgbImage();
+        var crop = CropOf(image, scratch);
+        var normalized = new float[OutputLength];
+        Normalize(crop.Region, crop.PadLeft, crop.PadTop, Preset.CropSize, normalized);
+        return new PreprocessStages(Preset, decoded, resized, crop.Left, crop.Top, Padded(crop), normalized);
+    }
+
     private void Transform(RgbxBuffer image, Span<float> chw, PreprocessScratch scratch, long start)
     {
-        int crop = Preset.CropSize;
         if (chw.Length != OutputLength) throw new ArgumentException($"Expected {OutputLength} floats, got {chw.Length}.", nameof(chw));
         long decoded = Stopwatch.GetTimestamp();
+        var crop = CropOf(image, scratch);
+        long resized = Stopwatch.GetTimestamp();
+        Normalize(crop.Region, crop.PadLeft, crop.PadTop, Preset.CropSize, chw);
+        scratch.AddTimes(decoded - start, resized - decoded, Stopwatch.GetTimestamp() - resized);
+    }
+
+    /// <summary>The part of the resized image that the center crop keeps, resampled on its own; where the crop
+    /// overhangs the resized image, <c>PadLeft</c>/<c>PadTop</c> say where the region sits inside the crop.</summary>
+    private readonly record struct Crop(RgbxBuffer Region, int Left, int Top, int PadLeft, int PadTop);
+
+    private Crop CropOf(RgbxBuffer image, PreprocessScratch scratch)
+    {
+        int crop = Preset.CropSize;
         var (w, h) = ResizedSize(image.Width, image.Height, Preset.ResizeSize);
         int left = CropOffset(w, crop), top = CropOffset(h, crop);
         int x0 = Math.Max(0, left), y0 = Math.Max(0, top);
         int regionWidth = Math.Min(w, left + crop) - x0, regionHeight = Math.Min(h, top + crop) - y0;
         var region = PillowResampler.ResizeRegion(image, w, h, Preset.Interpolation, x0, y0, regionWidth, regionHeight, scratch);
-        long resized = Stopwatch.GetTimestamp();
-        Normalize(region, x0 - left, y0 - top, crop, chw);
-        scratch.AddTimes(decoded - start, resized - decoded, Stopwatch.GetTimestamp() - resized);
+        return new Crop(region, left, top, x0 - left, y0 - top);
+    }
+
+    /// <summary>The crop as an image: the region on black, which is what torchvision's zero padding shows.</summary>
+    private RgbImage Padded(Crop crop)
+    {
+        int size = Preset.CropSize;
+        var image = new RgbImage(size, size);
+        var region = crop.Region;
+        for (int y = 0; y < region.Height; y++)
+        {
+            var src = region.Data.AsSpan(y * region.Stride, region.Width * 4);
+            var dst = image.Pixels.AsSpan(((crop.PadTop + y) * size + crop.PadLeft) * 3, region.Width * 3);
+            for (int i = 0, j = 0; i < dst.Length; i += 3, j += 4)
+            {
+                dst[i] = src[j];
+                dst[i + 1] = src[j + 1];
+                dst[i + 2] = src[j + 2];
+            }
+        }
+        return image;
     }
 
     /// <summary>Scatters the crop's RGBX bytes into the three float planes at (<paramref name="padLeft"/>,
