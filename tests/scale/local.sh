@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One host, no cluster: deploy/local/eval-shards.sh runs the shipped Fashion-MNIST sample (500 images) as 2 shard
+# processes side by side on the CPU (each pinned to its share of the cores) and merges them; the merged run must
+# equal an unsharded `effnet eval`, and a second call must find every shard complete and start none.
+#   EFFNET   the kit to run (default: the CLI built under src/EfficientNetLab.Cli/bin, Release else Debug)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$repo"
+# shellcheck source=tests/checks.sh
+source tests/checks.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [[ -z "${EFFNET:-}" ]]; then
+  for config in Release Debug; do
+    EFFNET=$repo/src/EfficientNetLab.Cli/bin/$config/net10.0/linux-x64/effnet
+    [[ ! -x "$EFFNET" ]] || break
+  done
+fi
+[[ -x "${EFFNET%% *}" ]] || { echo "local: no effnet at $EFFNET: build the CLI first (dotnet build)"; echo "0 passed, 1 failed"; exit 1; }
+export EFFNET
+# No GPU even where there is one: the test is about the CPU split.
+export CUDA_VISIBLE_DEVICES=
+weights=samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth
+# The script gives each of the 2 shards half the cores as decode workers; the summary records it, so the reference does too.
+per=$(($(nproc) / 2 > 0 ? $(nproc) / 2 : 1))
+data=samples/fashion-mnist/test
+
+check "an unsharded effnet eval of the sample (the reference)" "$EFFNET" eval --weights "$weights" --data "$data" --out "$tmp/whole" --device cpu --batch-size 50 --workers "$per"
+local_shards() {
+  deploy/local/eval-shards.sh --shards 2 --weights "$weights" --data "$data" --out "$tmp/run" -- --device cpu --batch-size 50
+}
+check "eval-shards.sh --shards 2: two processes, merged" local_shards
+check "the merged run equals the unsharded run" /usr/bin/python3 tests/scale/compare_runs.py "$tmp/whole" "$tmp/run/merged"
+cores_split() {
+  for i in 0 1; do
+    /usr/bin/python3 -c 'import json, sys; w = json.load(open(sys.argv[1]))["workers"]; print(sys.argv[1], "workers", w); sys.exit(w != int(sys.argv[2]))' \
+      "$tmp/run/shard-$i/summary.json" "$per" || return 1
+  done
+}
+check "each shard got its share of the cores as decode workers" cores_split
+nothing_to_do() {
+  local out
+  out=$(deploy/local/eval-shards.sh --shards 2 --weights "$weights" --data "$data" --out "$tmp/run" -- --device cpu --batch-size 50 2>&1)
+  echo "$out"
+  grep -q "all 2 shards are complete" <<<"$out" && ! grep -q "eval-shards.sh: shard" <<<"$out"
+}
+check "a second call starts no shard and merges again" nothing_to_do
+summary
