@@ -24,7 +24,7 @@ def summary(run):
 expected, actual = summary(expected_dir), summary(actual_dir)
 for key in sorted(set(expected) | set(actual)):
     if expected.get(key, "<absent>") != actual.get(key, "<absent>"):
-        sys.exit(f"summary.json differs at {key!r}: {expected.get(key, '<absent>')!r} vs {actual.get(key, '<absent>')!r}")
+        sys.exit(f"summary.json differs at {key!r}: {str(expected.get(key, '<absent>'))[:300]} vs {str(actual.get(key, '<absent>'))[:300]}")
 for name in RESULT_FILES:
     with open(os.path.join(expected_dir, name), "rb") as f:
         a = f.read()

@@ -46,7 +46,8 @@ check "an unsharded effnet eval of the sample (the reference)" "$EFFNET" eval --
 submit() {  # submit OUT EXTRA_EVAL_ARG…: submit-eval.sh --shards 4 … --wait; its output in OUT.log
   local out=$1
   shift
-  deploy/slurm/submit-eval.sh --shards 4 --weights "$weights" --data "$data" --out "$out" --wait -- "${eval_args[@]}" "$@" \
+  # A merge that never starts (a dependency Slurm cannot satisfy) would block --wait for good.
+  timeout 600 deploy/slurm/submit-eval.sh --shards 4 --weights "$weights" --data "$data" --out "$out" --wait -- "${eval_args[@]}" "$@" \
     >"$out.log" 2>&1
 }
 sharded_run() {
