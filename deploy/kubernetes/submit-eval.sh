@@ -13,8 +13,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "submit-eval.sh: $*" >&2; exit 2; }
 
-SHARDS= WEIGHTS= DATA= IMAGE= RUN= DATA_CLAIM=effnet-data RESULTS_CLAIM=effnet-results PARALLELISM= GPUS_PER_SHARD=1
-EVAL_ARGS= render= timeout=86400
+# The upper-case names are the templates' parameters, read by name (${!name}) in render_template.
+# shellcheck disable=SC2034
+SHARDS='' WEIGHTS='' DATA='' IMAGE='' RUN='' DATA_CLAIM=effnet-data RESULTS_CLAIM=effnet-results PARALLELISM='' GPUS_PER_SHARD=1
+EVAL_ARGS='' render='' timeout=86400
+# shellcheck disable=SC2034
 while (($#)); do
   case $1 in
     --shards) SHARDS=${2:?}; shift 2 ;;
@@ -38,8 +41,9 @@ for required in SHARDS WEIGHTS DATA IMAGE RUN; do
 done
 PARALLELISM=${PARALLELISM:-$SHARDS}
 [[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$SHARDS'"
-[[ "$PARALLELISM" =~ ^[1-9][0-9]*$ ]] && ((PARALLELISM <= SHARDS)) ||
+if ! [[ "$PARALLELISM" =~ ^[1-9][0-9]*$ ]] || ((PARALLELISM > SHARDS)); then
   die "--parallelism must be between 1 and --shards ($SHARDS), got '$PARALLELISM'"
+fi
 [[ "$GPUS_PER_SHARD" =~ ^[0-9]+$ ]] || die "--gpus-per-shard must be a whole number, got '$GPUS_PER_SHARD'"
 # Job names and label values: a DNS label, short enough for "effnet-merge-" in front.
 [[ "$RUN" =~ ^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$ ]] || die "--run must be lower-case letters, digits and '-' (at most 50), got '$RUN'"
@@ -48,6 +52,7 @@ for value in WEIGHTS DATA IMAGE DATA_CLAIM RESULTS_CLAIM EVAL_ARGS; do
   option=${value,,}
   [[ "${!value}" =~ ^[-A-Za-z0-9_./:@=\ ]*$ ]] || die "--${option//_/-} may hold only letters, digits, spaces and -_./:@=, got '${!value}'"
 done
+# shellcheck disable=SC2034
 BACKOFF_LIMIT=$((SHARDS * 2))
 SHARD_DIRS=
 for ((i = 0; i < SHARDS; i++)); do SHARD_DIRS+="${SHARD_DIRS:+ }/results/$RUN/shard-$i"; done

@@ -12,7 +12,7 @@ set -euo pipefail
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "eval-shards.sh: $*" >&2; exit 2; }
 
-shards= weights= data= out= extra=()
+shards='' weights='' data='' out='' extra=()
 while (($#)); do
   case $1 in
     --shards) shards=${2:?}; shift 2 ;;

@@ -15,7 +15,7 @@ set -euo pipefail
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "submit-eval.sh: $*" >&2; exit 2; }
 
-shards= weights= data= out= wait=0 container= extra=()
+shards='' weights='' data='' out='' wait=0 container='' extra=()
 sbatch_opts=()
 while (($#)); do
   case $1 in
