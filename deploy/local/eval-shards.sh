@@ -33,7 +33,8 @@ read -r -a runner <<<"${EFFNET:-effnet}"
 mkdir -p "$out/logs"
 
 gpus=()
-if [[ -n "${CUDA_VISIBLE_DEVICES:-}" ]]; then
+if [[ -v CUDA_VISIBLE_DEVICES ]]; then
+  # Set, even empty (CUDA's "no GPU"), it decides.
   IFS=, read -r -a gpus <<<"$CUDA_VISIBLE_DEVICES"
 elif command -v nvidia-smi >/dev/null && count=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU '); then
   for ((g = 0; g < count; g++)); do gpus+=("$g"); done
