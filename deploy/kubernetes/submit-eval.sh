@@ -7,10 +7,11 @@
 # W and D are paths as the pods see them (the data claim is mounted read-only at /data, the results claim at
 # /results) or a published tag for W. Results: /results/NAME/shard-k and /results/NAME/merged on the results claim.
 # --render DIR writes the two manifests and stops (no cluster needed; tests/scale/kubernetes.sh checks them).
+# Rerunning after a failure replaces the failed Job; its pods resume their shards from the results claim.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "submit-eval.sh: $*" >&2; exit 2; }
 
 # The upper-case names are the templates' parameters, read by name (${!name}) in render_template.
@@ -88,6 +89,10 @@ wait_job() {  # wait_job NAME: 0 when it completes, 1 when it fails or the time 
   echo "submit-eval.sh: job $1 did not finish within $timeout s" >&2
   return 1
 }
+# A Job that failed stays failed: a rerun replaces it, and each new pod resumes its shard from the results claim.
+if [[ "$(kubectl get job "effnet-eval-$RUN" --ignore-not-found -o jsonpath='{.status.conditions[?(@.type=="Failed")].status}')" == True ]]; then
+  kubectl delete job "effnet-eval-$RUN"
+fi
 kubectl apply -f "$out/eval-shards.yaml"
 wait_job "effnet-eval-$RUN" || exit 1
 # A rerun of the same --run replaces the finished merge Job (Jobs are immutable once created).
