@@ -11,8 +11,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "submit-eval.sh: $*" >&2; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+die() { echo "submit-eval.sh: $*" >&2; exit "${1:-2}"; }
 
 # The upper-case names are the templates' parameters, read by name (${!name}) in render_template.
 # shellcheck disable=SC2034
@@ -33,7 +33,7 @@ while (($#)); do
     --eval-args) EVAL_ARGS=$2; shift 2 ;;
     --render) render=${2:?}; shift 2 ;;
     --timeout) timeout=${2:?}; shift 2 ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done

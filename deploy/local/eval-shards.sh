@@ -9,8 +9,8 @@
 # A rerun starts only the shards whose summary is not complete; each resumes from its predictions.csv.
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "eval-shards.sh: $*" >&2; exit 2; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+die() { echo "eval-shards.sh: $*" >&2; exit "${1:-2}"; }
 
 shards='' weights='' data='' out='' extra=()
 while (($#)); do
@@ -20,7 +20,7 @@ while (($#)); do
     --data) data=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) die "unknown option '$1' (see --help; effnet eval options go after --)" ;;
   esac
 done

@@ -12,8 +12,8 @@
 # only the shards whose summary is not complete (each resumes from its predictions.csv) and the merge.
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "submit-eval.sh: $*" >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+die() { echo "submit-eval.sh: $*" >&2; exit "${1:-2}"; }
 
 shards='' weights='' data='' out='' wait=0 container='' extra=()
 sbatch_opts=()
@@ -30,7 +30,7 @@ while (($#)); do
     --time) sbatch_opts+=("--time=${2:?}"); shift 2 ;;
     --container) container=${2:?}; shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) die "unknown option '$1' (see --help; effnet eval options go after --)" ;;
   esac
 done
