@@ -9,7 +9,7 @@
 # A rerun starts only the shards whose summary is not complete; each resumes from its predictions.csv.
 set -euo pipefail
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 die() { echo "eval-shards.sh: $*" >&2; exit "${1:-2}"; }
 
 shards='' weights='' data='' out='' extra=()

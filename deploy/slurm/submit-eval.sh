@@ -12,7 +12,7 @@
 # only the shards whose summary is not complete (each resumes from its predictions.csv) and the merge.
 set -euo pipefail
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 die() { echo "submit-eval.sh: $*" >&2; exit "${1:-2}"; }
 
 shards='' weights='' data='' out='' wait=0 container='' extra=()
