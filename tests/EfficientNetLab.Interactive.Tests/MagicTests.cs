@@ -51,7 +51,7 @@ public class MagicTests(NotebookKernel notebook)
     [Theory]
     [InlineData("#!efficientnet --model ", "v2_s")]
     [InlineData("#!efficientnet --weights ", "imagenet1k_v1")]
-    [InlineData("#!accuracy --device ", "cuda")]
+    [InlineData("#!efficientnet --device ", "cuda")]
     public async Task Options_complete_their_values(string code, string expected)
     {
         var r = await notebook.Kernel.SendAsync(new RequestCompletions(code, new LinePosition(0, code.Length)));
@@ -261,6 +261,52 @@ public class MagicTests(NotebookKernel notebook)
     }
 
     [Fact]
+    public async Task Accuracy_keeps_a_previous_run_unless_told_to_resume_or_overwrite_it()
+    {
+        await Model();
+        var data = Dataset(perClass: 1);
+        var outDir = Path.Combine(Path.GetTempPath(), $"effnet-interactive-run-{Guid.NewGuid():N}");
+        (await notebook.Run($"#!accuracy --model m --data {data} --out {outDir} --name first")).Succeeded();
+        var before = Hashes(outDir);
+        var again = (await notebook.Run($"#!accuracy --model m --data {data} --out {outDir}")).FailedWithOneLine();
+        Assert.Contains(outDir, again);
+        Assert.Contains("--resume", again);
+        Assert.Contains("--overwrite", again);
+        Assert.Contains("give one of them", (await notebook.Run($"#!accuracy --model m --data {data} --out {outDir} --resume --overwrite")).FailedWithOneLine());
+        Assert.Equal(before, Hashes(outDir));
+        (await notebook.Run($"#!accuracy --model m --data {data} --out {outDir} --overwrite --name second")).Succeeded();
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
+    }
+
+    [Fact]
+    public async Task The_model_card_and_the_accuracy_report_show_where_the_model_runs_and_accuracy_leaves_it_there()
+    {
+        var card = await notebook.Run("#!efficientnet --model b0 --weights random --channels-last --name placed");
+        card.Succeeded();
+        Assert.Contains("cpu, float32, channels_last", card.Html());
+        var data = Dataset(perClass: 1);
+        var r = await notebook.Run($"#!accuracy --model placed --data {data} --name placedRun");
+        r.Succeeded();
+        Assert.Contains("cpu, float32, channels_last", r.Html());
+        Assert.Contains("2 classes, mapped by", r.Html());
+        var after = await notebook.Run("placed.Placement.ToString() + \" \" + placedRun.Summary.ToJson()[\"memory_format\"]");
+        Assert.Equal("cpu, float32, channels_last channels_last", after.Events.OfType<ReturnValueProduced>().Single().Value);
+        // Placement is #!efficientnet's: #!accuracy has no option that could change the model behind its card.
+        Assert.Contains("--half", (await notebook.Run($"#!accuracy --model placed --data {data} --half")).FailedWithOneLine());
+    }
+
+    [Fact]
+    public async Task Benchmark_gives_torchs_thread_count_back()
+    {
+        await Model();
+        var threads = await notebook.Run("TorchSharp.torch.get_num_threads()");
+        int callers = (int)threads.Events.OfType<ReturnValueProduced>().Single().Value;
+        (await notebook.Run($"#!benchmark --model m --batch-size 1 --warmup 0 --repeats 1 --image-size 64 --threads {callers + 1}")).Succeeded();
+        var after = await notebook.Run("TorchSharp.torch.get_num_threads()");
+        Assert.Equal(callers, after.Events.OfType<ReturnValueProduced>().Single().Value);
+    }
+
+    [Fact]
     public async Task Accuracy_on_a_missing_folder_fails_in_one_line()
     {
         await Model();
@@ -335,6 +381,10 @@ public class MagicTests(NotebookKernel notebook)
         var r = await notebook.Run("EfficientNetLab.Devices.TorchRuntime.PreloadedLibTorch");
         Assert.Contains("libtorch-cpu-linux-x64", (string)r.Events.OfType<ReturnValueProduced>().Single().Value);
     }
+
+    private static IReadOnlyDictionary<string, string> Hashes(string dir) =>
+        Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f),
+            f => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 
     /// <summary>Two class folders of the sample photos, copied <paramref name="perClass"/> times each.</summary>
     private static string Dataset(int perClass)

@@ -48,7 +48,7 @@ for model in $models; do
   if [[ -n "$data" ]]; then
     echo "eval $model" >&2
     "${effnet[@]}" eval --model "$model" --weights imagenet1k_v1 --data "$data" --batch-size 64 --device cuda --half \
-      --channels-last --out "$out/eval-$model" --json > "$out/eval-$model.json"
+      --channels-last --out "$out/eval-$model" --overwrite --json > "$out/eval-$model.json"
   fi
 done
 

@@ -40,7 +40,7 @@ runs=$(mktemp -d -t effnet-preprocess-bench.XXXXXX)
 "${effnet[@]}" bench --preprocess --model "$model" --data "$data" --limit 1 --passes 1 --json > "$runs/preset.json"
 read -r -a pil_preset < <(/usr/bin/python3 -c '
 import json, sys
-p = json.load(open(sys.argv[1]))
+p = json.load(open(sys.argv[1]))["preset"]
 print("--crop-size", p["crop_size"], "--resize-size", p["resize_size"], "--interpolation", p["interpolation"],
       "--mean", *p["mean"], "--std", *p["std"])' "$runs/preset.json")
 
@@ -79,7 +79,8 @@ def median(rows, *keys):
 
 first = load("ours", workers[0])[0]
 print(open(f"{runs}/machine.txt").read().rstrip())
-print(f"data: {data} ({first['files']} files x {first['passes']} passes), model {model}: {first['preset']}")
+print(f"data: {data} ({first['files']} files x {first['passes']} passes), model {model}: "
+      f"resize {first['preset']['resize_size']} ({first['preset']['interpolation']}), crop {first['preset']['crop_size']}")
 print(f"ours: decoder {first['decoder']} (jpeg: {first['jpeg_backend']}), resampler {first['resampler']}; "
       f"medians of {len(load('ours', workers[0]))} interleaved rounds\n")
 print(f"{'workers':>7}  {'ours img/s':>10}  {'PIL img/s':>9}  {'ratio':>5}  {'ours CPU ms/img':>15}  "

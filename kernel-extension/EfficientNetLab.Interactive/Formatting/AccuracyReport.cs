@@ -14,19 +14,22 @@ internal static class AccuracyReport
 
     public static string Html(EvalResult r)
     {
-        var j = r.ToJson();
+        var s = r.Summary;
+        var t = s.Throughput;
         var m = r.Metrics;
         var sb = new StringBuilder();
-        sb.Append($"<div class=\"effnet-accuracy\" style=\"font-family:system-ui,sans-serif;font-size:13px\"><h3 style=\"margin:4px 0\">{E(j["model"])} — {E(j["weights"])}{(r.Completed ? "" : " <span style=\"color:#d62\">(interrupted: partial results)</span>")}</h3>");
+        string Published(double? value) => value is { } v ? $"{E(v)}%" : "—";
+        sb.Append($"<div class=\"effnet-accuracy\" style=\"font-family:system-ui,sans-serif;font-size:13px\"><h3 style=\"margin:4px 0\">{E(s.Model.Name)} — {E(s.Model.Weights)}{(s.Completed ? "" : " <span style=\"color:#d62\">(interrupted: partial results)</span>")}</h3>");
         sb.Append(Grid(["", "this run", "95% CI", "published"], [
-            ["top-1", $"<b>{E(j["top1"])}%</b>", $"{E(j["top1_ci95"]![0])}–{E(j["top1_ci95"]![1])}", j["published_top1"] is { } p1 ? $"{E(p1)}%" : "—"],
-            ["top-5", $"<b>{E(j["top5"])}%</b>", $"{E(j["top5_ci95"]![0])}–{E(j["top5_ci95"]![1])}", j["published_top5"] is { } p5 ? $"{E(p5)}%" : "—"],
+            ["top-1", $"<b>{E(s.Top1.Value)}%</b>", $"{E(s.Top1.Low)}–{E(s.Top1.High)}", Published(s.Model.PublishedTop1)],
+            ["top-5", $"<b>{E(s.Top5.Value)}%</b>", $"{E(s.Top5.Low)}–{E(s.Top5.High)}", Published(s.Model.PublishedTop5)],
         ]));
         sb.Append(Table([
-            ("images", $"{m.Images:N0} evaluated of {r.DatasetSize:N0}, {r.Skipped.Count:N0} skipped"),
-            ("throughput", $"{F(r.ImagesPerSecond, "0.0")} img/s on {E(j["device"])}, batch {E(j["batch_size"])}, {E(j["dtype"])}, data wait {F(r.DataWaitFraction * 100, "0")}%, peak memory {E(j["peak_memory_mb"])} MB, {Duration(r.WallTime)}"),
-            ("preset", E(r.Preset.ToString())),
-            ("ECE", F(m.ExpectedCalibrationError, "0.0000")),
+            ("images", $"{s.Counts.Images:N0} evaluated of {s.Counts.DatasetSize:N0}, {s.Counts.Skipped:N0} skipped"),
+            ("classes", E(s.Counts.ClassesDescription)),
+            ("throughput", $"{F(t.ImagesPerSecond, "0.0")} img/s on {E(t.Placement.ToString())}, {E(t.BackendName)}, batch {t.BatchSize}, data wait {F(t.DataWaitFraction * 100, "0")}%, peak memory {F(t.PeakMemoryMb, "0.0")} MB, {Duration(r.WallTime)}"),
+            ("preset", E(s.Preset.ToString())),
+            ("ECE", F(s.Ece, "0.0000")),
         ]));
         sb.Append("<div style=\"display:flex;flex-wrap:wrap\">").Append(PlotlyHtml.Render(Confusion(r))).Append(PlotlyHtml.Render(Reliability(r))).Append("</div>");
         var perClass = m.PerClass(r.ClassNames).Where(c => c.Support > 0).OrderBy(c => c.Accuracy).ThenBy(c => c.Index).ToList();
@@ -49,10 +52,12 @@ internal static class AccuracyReport
 
     public static string Text(EvalResult r)
     {
-        var j = r.ToJson();
-        return $"{j["model"]} {j["weights"]}{(r.Completed ? "" : " (interrupted: partial results)")}\n" +
-               $"  top-1 {j["top1"]}%{(j["published_top1"] is { } p1 ? $" (published {p1}%)" : "")}, top-5 {j["top5"]}%{(j["published_top5"] is { } p5 ? $" (published {p5}%)" : "")}\n" +
-               $"  {r.Metrics.Images:N0} images, {r.Skipped.Count:N0} skipped, {F(r.ImagesPerSecond, "0.0")} img/s, ECE {F(r.Metrics.ExpectedCalibrationError, "0.0000")}";
+        var s = r.Summary;
+        string Published(double? value) => value is { } v ? $" (published {F(v)}%)" : "";
+        return $"{s.Model.Name} {s.Model.Weights}{(s.Completed ? "" : " (interrupted: partial results)")}\n" +
+               $"  top-1 {F(s.Top1.Value)}%{Published(s.Model.PublishedTop1)}, top-5 {F(s.Top5.Value)}%{Published(s.Model.PublishedTop5)}\n" +
+               $"  classes {s.Counts.ClassesDescription}\n" +
+               $"  {s.Counts.Images:N0} images, {s.Counts.Skipped:N0} skipped, {F(s.Throughput.ImagesPerSecond, "0.0")} img/s, ECE {F(s.Ece, "0.0000")}";
     }
 
     /// <summary>Rows = true class, columns = predicted; with many classes only those in the most frequent confusions.</summary>

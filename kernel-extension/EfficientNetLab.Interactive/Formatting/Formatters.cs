@@ -59,14 +59,14 @@ public static class Formatters
             ("sha256", c.Sha256 is null ? "—" : $"<code>{E(c.Sha256)}</code>"),
             ("published", published),
             ("preset", E(m.Preset.ToString())),
-            ("device", $"{E(c.Settings.Device)}, {(c.Settings.Half ? "float16" : "float32")}, {(c.Settings.ChannelsLast ? "channels-last" : "contiguous")}"),
+            ("device", E(m.Placement.ToString())),
             ("process memory", Bytes(c.ProcessMemoryBytes)),
         ]));
     }
 
     private static string ModelCardText(ModelCard c) =>
         $"{c.Name} = {c.Model.Model.Variant.TorchvisionName}: {F(c.Model.Model.ParameterCount / 1e6, "0.000")} M params, " +
-        $"weights {c.Model.WeightsDescription}{(c.Sha256 is null ? "" : $" (sha256 {c.Sha256[..12]}…)")}, device {c.Settings.Device}" +
+        $"weights {c.Model.WeightsDescription}{(c.Sha256 is null ? "" : $" (sha256 {c.Sha256[..12]}…)")}, device {c.Model.Placement}" +
         (c.Model.Published is { } p ? $", published acc@1 {F(p.Acc1)}% acc@5 {F(p.Acc5)}%" : "");
 
     private static string GalleryHtml(PredictionGallery g)

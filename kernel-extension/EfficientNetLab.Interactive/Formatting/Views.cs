@@ -8,7 +8,7 @@ using EfficientNetLab.Weights;
 namespace EfficientNetLab.Interactive.Formatting;
 
 /// <summary>What #!efficientnet shows about the model it loaded.</summary>
-public sealed record ModelCard(string Name, LoadedModel Model, ModelSettings Settings, string? Sha256, long ParameterBytes, long ProcessMemoryBytes)
+public sealed record ModelCard(string Name, LoadedModel Model, string? Sha256, long ParameterBytes, long ProcessMemoryBytes)
 {
     /// <summary>torchvision's numbers for these weights, or for the variant's first published weights when the
     /// weights are not published ones (then only a reference).</summary>

@@ -100,15 +100,11 @@ internal static class ModelMagics
         var loaded = await ModelLoader.LoadAsync(c.Model, weights, c.BaseUrl, progress, context.CancellationToken);
         try
         {
-            var device = ComputeDevice.Resolve(c.Device ?? "auto");
-            loaded.Model.to(device);
-            if (c.Half) loaded.Model.half();
-            var settings = new ModelSettings(device.ToString(), c.Half, c.ChannelsLast);
-            ModelSettings.Set(loaded, settings);
+            loaded.Place(c.Device ?? ComputeDevice.Auto, c.Half, c.ChannelsLast);
             await models.SetAsync(name, loaded);
             long parameterBytes = loaded.Model.parameters().Sum(p => p.numel() * p.element_size());
             var sha = loaded.WeightsPath is { } path ? Formatters.Sha256Of(path) : null;
-            context.Display(new ModelCard(name, loaded, settings, sha, parameterBytes, Environment.WorkingSet), "text/html", "text/plain");
+            context.Display(new ModelCard(name, loaded, sha, parameterBytes, Environment.WorkingSet), "text/html", "text/plain");
         }
         catch
         {

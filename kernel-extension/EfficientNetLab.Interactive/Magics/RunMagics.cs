@@ -20,12 +20,10 @@ public sealed class AccuracyCommand : MagicCommand
     public string? ClassMap { get; set; }
     public int BatchSize { get; set; } = 64;
     public int Workers { get; set; }
-    public string? Device { get; set; }
-    public bool Half { get; set; }
-    public bool ChannelsLast { get; set; }
     public int? Limit { get; set; }
     public string? Out { get; set; }
     public bool Resume { get; set; }
+    public bool Overwrite { get; set; }
     public bool Strict { get; set; }
     public string? Backend { get; set; }
     public string? Name { get; set; }
@@ -39,9 +37,6 @@ public sealed class BenchmarkCommand : MagicCommand
     public int Warmup { get; set; } = 3;
     public int Repeats { get; set; } = 10;
     public int? Threads { get; set; }
-    public string? Device { get; set; }
-    public bool Half { get; set; }
-    public bool ChannelsLast { get; set; }
     public string? Backend { get; set; }
 }
 
@@ -51,26 +46,28 @@ public sealed class CudaInfoCommand : MagicCommand
     public int? Samples { get; set; }
 }
 
-/// <summary>#!accuracy, #!benchmark and #!cuda-info: long-running work with live views that an interrupt stops.</summary>
+/// <summary>
+/// #!accuracy, #!benchmark and #!cuda-info: long-running work with live views that an interrupt stops. The first
+/// two run the model where #!efficientnet placed it (--device, --half, --channels-last are that magic's), so the
+/// model card stays true.
+/// </summary>
 internal static class RunMagics
 {
     public static IEnumerable<MagicHelp> Register(Kernel kernel, ModelVariables models)
     {
         yield return Add<AccuracyCommand>(kernel, "#!accuracy",
             "Accuracy run over a labelled image folder with a live progress bar; interrupt keeps the partial results.",
-            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume]] [--backend libtorch|onnxruntime] [--name accuracy]",
+            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume|--overwrite]] [--backend libtorch|onnxruntime] [--name accuracy]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option("--data", "ImageFolder (class sub-folders) or a flat ImageNet val folder with LOC_val_solution.csv."),
                 Option("--class-map", "timm-style class map: one folder name per line."),
                 Option("--batch-size", "Images per forward pass. Default: 64.", ["16", "32", "64", "128"], typeHint: "number"),
                 Option("--workers", "Decode workers (0 = one per core).", typeHint: "number"),
-                Option("--device", "Default: the device the model was loaded on.", Magic.Devices),
-                Flag("--half", "float16 model and inputs (GPU)."),
-                Flag("--channels-last", "NHWC-strided inputs."),
                 Option("--limit", "Evaluate only the first N images.", typeHint: "number"),
                 Option("--out", "Folder for predictions.csv, per_class.csv, confusion.csv, summary.json."),
                 Flag("--resume", "Continue the run recorded in --out."),
+                Flag("--overwrite", "Replace the run recorded in --out (its files only)."),
                 Flag("--strict", "Stop at the first unreadable image instead of skipping it."),
                 BackendOption(),
                 Option("--name", "C# variable that receives the EvalResult (also after an interrupt). Default: accuracy."),
@@ -86,10 +83,7 @@ internal static class RunMagics
                 Option("--image-size", "Input side. Default: the model's eval crop.", typeHint: "number"),
                 Option("--warmup", "Untimed passes per batch size. Default: 3.", typeHint: "number"),
                 Option("--repeats", "Timed passes per batch size. Default: 10.", typeHint: "number"),
-                Option("--threads", "torch.set_num_threads for the run.", typeHint: "number"),
-                Option("--device", "Default: the device the model was loaded on.", Magic.Devices),
-                Flag("--half", "float16 (GPU)."),
-                Flag("--channels-last", "NHWC-strided inputs."),
+                Option("--threads", "torch.set_num_threads for the run (restored afterwards).", typeHint: "number"),
                 BackendOption(),
             ],
             (c, ctx) => BenchmarkAsync(c, ctx, models));
@@ -108,14 +102,12 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var settings = ModelSettings.Of(model);
         var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model.ClassNames, c.ClassMap);
         foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
         var options = new EvalOptions
         {
-            BatchSize = c.BatchSize, Workers = c.Workers, Device = c.Device ?? settings.Device, Half = c.Half || settings.Half,
-            ChannelsLast = c.ChannelsLast || settings.ChannelsLast, Limit = c.Limit, OutDir = c.Out, Resume = c.Resume, Strict = c.Strict,
-            Backend = ParseBackend(c.Backend),
+            BatchSize = c.BatchSize, Workers = c.Workers, Limit = c.Limit, OutDir = c.Out, Resume = c.Resume, Overwrite = c.Overwrite,
+            Strict = c.Strict, Backend = ParseBackend(c.Backend),
         };
         var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
         int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
@@ -129,7 +121,7 @@ internal static class RunMagics
             bar.Update(view);
             throttle.Restart();
         });
-        var result = await Task.Run(() => Evaluator.RunAsync(model, dataset.Samples, options, progress: progress,
+        var result = await Task.Run(() => Evaluator.RunAsync(model, dataset, options, progress: progress,
             log: line => context.DisplayAs(line, "text/plain"), cancellationToken: context.CancellationToken));
         // An interrupt completes the command at once while this handler runs on until the evaluator stops at the
         // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
@@ -142,7 +134,6 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var settings = ModelSettings.Of(model);
         var batches = (c.BatchSize ?? "1,8").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var b) && b > 0 ? b
                 : throw new ArgumentException($"--batch-size takes positive integers separated by commas, got '{c.BatchSize}'.")).ToArray();
@@ -156,8 +147,7 @@ internal static class RunMagics
             throttle.Restart();
         });
         var backend = ParseBackend(c.Backend);
-        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, c.ImageSize, backend,
-            c.Device ?? settings.Device, c.Half || settings.Half, c.ChannelsLast || settings.ChannelsLast, c.Warmup, c.Repeats, c.Threads,
+        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, c.ImageSize, backend, c.Warmup, c.Repeats, c.Threads,
             progress, context.CancellationToken));
         status.Update($"done: {results.Count} batch size(s)");
         context.Display(new BenchmarkReport(modelName, results), "text/html", "text/plain");

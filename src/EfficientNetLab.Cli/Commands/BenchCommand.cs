@@ -50,9 +50,9 @@ internal static class BenchCommand
                 {
                     using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, cancellationToken: ct);
                     var sizes = parse.GetValue(batchSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-                    var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend), parse.GetValue(device)!,
-                        parse.GetValue(half), parse.GetValue(channelsLast), parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads),
-                        cancellationToken: ct);
+                    loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
+                    var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend),
+                        parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads), cancellationToken: ct);
                     ReportModel(output, asJson, results);
                     return 0;
                 }
@@ -112,12 +112,7 @@ internal static class BenchCommand
         {
             ["mode"] = "preprocess",
             ["model"] = model,
-            ["preset"] = preprocessor.Preset.ToString(),
-            ["crop_size"] = preprocessor.Preset.CropSize,
-            ["resize_size"] = preprocessor.Preset.ResizeSize,
-            ["interpolation"] = preprocessor.Preset.Interpolation.ToString().ToLowerInvariant(),
-            ["mean"] = new JsonArray(preprocessor.Preset.Mean.Select(v => (JsonNode)v).ToArray()),
-            ["std"] = new JsonArray(preprocessor.Preset.Std.Select(v => (JsonNode)v).ToArray()),
+            ["preset"] = preprocessor.Preset.ToJson(),
             ["decoder"] = preprocessor.Decoder.ToString().ToLowerInvariant(),
             ["jpeg_backend"] = preprocessor.Decoder == DecoderKind.Skia ? ImageDecoder.JpegBackend : "imagesharp",
             ["resampler"] = PillowResampler.Kernels,

@@ -22,7 +22,7 @@ internal static class CommonOptions
 
     public static Option<int> Workers() => new("--workers", "-j") { Description = "Decode workers (0 = one per core).", DefaultValueFactory = _ => 0 };
 
-    public static Option<string> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+    public static Option<string> Device() => new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => EfficientNetLab.Devices.ComputeDevice.Auto };
 
     public static Option<int> BatchSize(int defaultValue, string description) =>
         new("--batch-size", "-b") { Description = description, DefaultValueFactory = _ => defaultValue };

@@ -21,6 +21,7 @@ internal static class EvalCommand
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images." };
         var outDir = new Option<string?>("--out", "-o") { Description = "Folder for predictions.csv, skipped.csv, per_class.csv, confusion.csv, summary.json." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run recorded in --out after its last image." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already recorded in --out (its files only)." };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it." };
         var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();
@@ -28,7 +29,7 @@ internal static class EvalCommand
         var overrides = new PresetOverrides();
         var command = new Command("eval", "Accuracy run over a labelled image folder: top-1/top-5 with intervals, per-class metrics, confusion, calibration.")
         {
-            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, outDir, resume, strict, backend, baseUrl, json,
+            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, outDir, resume, overwrite, strict, backend, baseUrl, json,
         };
         overrides.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -37,19 +38,19 @@ internal static class EvalCommand
             try
             {
                 using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
+                loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
                 var dataset = DatasetIndex.Open(parse.GetValue(data)!, loaded.ClassNames, parse.GetValue(classMap));
                 foreach (var w in dataset.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
                 var options = new EvalOptions
                 {
-                    BatchSize = parse.GetValue(batchSize), Workers = parse.GetValue(workers), Device = parse.GetValue(device)!,
-                    Half = parse.GetValue(half), ChannelsLast = parse.GetValue(channelsLast), Limit = parse.GetValue(limit),
-                    OutDir = parse.GetValue(outDir), Resume = parse.GetValue(resume), Strict = parse.GetValue(strict),
-                    Backend = parse.GetValue(backend),
+                    BatchSize = parse.GetValue(batchSize), Workers = parse.GetValue(workers), Limit = parse.GetValue(limit),
+                    OutDir = parse.GetValue(outDir), Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite),
+                    Strict = parse.GetValue(strict), Backend = parse.GetValue(backend),
                 };
-                var result = await Evaluator.RunAsync(loaded, dataset.Samples, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
+                var result = await Evaluator.RunAsync(loaded, dataset, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
                     output.EvalBar(), line => output.Err.WriteLine($"effnet: {line}"), ct);
                 output.Err.WriteLine();
-                if (asJson) output.Json(result.ToJson());
+                if (asJson) output.Json(result.Summary.ToJson());
                 else PrintSummary(output, result, options.OutDir);
                 return result.Completed ? 0 : 130;
             }
@@ -63,16 +64,20 @@ internal static class EvalCommand
 
     private static void PrintSummary(Output output, EvalResult r, string? outDir)
     {
-        var j = r.ToJson();
-        output.Line($"{j["model"]}  {j["weights"]}{(r.Completed ? "" : "  (INTERRUPTED: partial results)")}");
-        output.Line($"  images      {r.Metrics.Images:N0} evaluated, {r.Skipped.Count:N0} skipped");
-        output.Line($"  top-1       {j["top1"]}%  (95% CI {j["top1_ci95"]![0]}–{j["top1_ci95"]![1]})" + (j["published_top1"] is { } p1 ? $"  published {p1}%" : ""));
-        output.Line($"  top-5       {j["top5"]}%  (95% CI {j["top5_ci95"]![0]}–{j["top5_ci95"]![1]})" + (j["published_top5"] is { } p5 ? $"  published {p5}%" : ""));
-        output.Line($"  ECE         {j["ece"]}");
-        output.Line($"  preset      {r.Preset}, decoder {j["decoder"]}");
-        output.Line($"  throughput  {j["images_per_s"]} img/s on {j["device"]}, batch {j["batch_size"]}, data wait {r.DataWaitFraction:P0}, peak memory {j["peak_memory_mb"]} MB");
-        foreach (var s in r.Skipped.Take(20)) output.Line($"  skipped     {s.Path}: {s.Reason}");
-        if (r.Skipped.Count > 20) output.Line($"  skipped     … {r.Skipped.Count - 20} more (skipped.csv)");
-        if (outDir is not null) output.Line($"  results     {Path.GetFullPath(outDir)}");
+        var s = r.Summary;
+        void L(FormattableString line) => output.Line(FormattableString.Invariant(line));
+        string Published(double? value) => value is { } v ? FormattableString.Invariant($"  published {v}%") : "";
+        L($"{s.Model.Name}  {s.Model.Weights}{(s.Completed ? "" : "  (INTERRUPTED: partial results)")}");
+        L($"  images      {s.Counts.Images:N0} evaluated, {s.Counts.Skipped:N0} skipped");
+        L($"  classes     {s.Counts.ClassesDescription}");
+        L($"  top-1       {s.Top1.Value}%  (95% CI {s.Top1.Low}–{s.Top1.High}){Published(s.Model.PublishedTop1)}");
+        L($"  top-5       {s.Top5.Value}%  (95% CI {s.Top5.Low}–{s.Top5.High}){Published(s.Model.PublishedTop5)}");
+        L($"  ECE         {s.Ece}");
+        L($"  preset      {s.Preset}, decoder {s.Decoder.ToString().ToLowerInvariant()}");
+        var t = s.Throughput;
+        L($"  throughput  {t.ImagesPerSecond} img/s on {t.Placement}, {t.BackendName}, batch {t.BatchSize}, data wait {t.DataWaitFraction * 100:0}%, peak memory {t.PeakMemoryMb} MB");
+        foreach (var f in s.SkippedFiles.Take(20)) L($"  skipped     {f.Path}: {f.Reason}");
+        if (s.SkippedFiles.Count > 20) L($"  skipped     … {s.SkippedFiles.Count - 20} more (skipped.csv)");
+        if (outDir is not null) L($"  results     {Path.GetFullPath(outDir)}");
     }
 }

@@ -28,12 +28,7 @@ internal static class ModelsCommand
                         ["params"] = r.w.Params,
                         ["gflops"] = r.w.Gflops,
                         ["file_size_mb"] = r.w.FileSizeMB,
-                        ["img_size"] = r.w.Preset.CropSize,
-                        ["resize_size"] = r.w.Preset.ResizeSize,
-                        ["crop_pct"] = Math.Round(r.w.Preset.CropPct, 4),
-                        ["interpolation"] = r.w.Preset.Interpolation.ToString().ToLowerInvariant(),
-                        ["mean"] = new JsonArray(r.w.Preset.Mean.Select(x => (JsonNode)x).ToArray()),
-                        ["std"] = new JsonArray(r.w.Preset.Std.Select(x => (JsonNode)x).ToArray()),
+                        ["preset"] = r.w.Preset.ToJson(),
                     }).ToArray()),
                 });
                 return 0;

@@ -56,7 +56,7 @@ internal static class PredictCommand
                     {
                         ["model"] = loaded.Model.Variant.TorchvisionName,
                         ["weights"] = loaded.WeightsDescription,
-                        ["preset"] = predictor.Preset.ToString(),
+                        ["preset"] = predictor.Preset.ToJson(),
                         ["predictions"] = results,
                     });
                 return 0;

@@ -38,7 +38,7 @@ internal static class PreprocessCommand
                         ["image"] = parse.GetValue(image),
                         ["output"] = parse.GetValue(outPath),
                         ["shape"] = new JsonArray(x.shape.Select(s => (JsonNode)s).ToArray()),
-                        ["preset"] = preset.ToString(),
+                        ["preset"] = preset.ToJson(),
                         ["decoder"] = pre.Decoder.ToString().ToLowerInvariant(),
                         ["min"] = x.min().item<float>(),
                         ["max"] = x.max().item<float>(),

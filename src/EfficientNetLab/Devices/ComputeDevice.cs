@@ -6,10 +6,14 @@ namespace EfficientNetLab.Devices;
 /// <summary>Parses <c>--device auto|cpu|cuda|cuda:i</c> into a TorchSharp device.</summary>
 public static class ComputeDevice
 {
+    /// <summary>The default of every <c>--device</c>, in the CLI, the magics and <see cref="Weights.LoadedModel.Place"/>.</summary>
+    public const string Auto = "auto";
+
     public static Device Resolve(string spec)
     {
         var s = spec.Trim().ToLowerInvariant();
-        if (s == "auto") return cuda.is_available() ? CUDA : CPU;
+        // CUDA with an explicit index, so that a summary names the GPU it ran on ("cuda:0", not "cuda").
+        if (s == Auto) return cuda.is_available() ? new Device(DeviceType.CUDA, 0) : CPU;
         if (s == "cpu") return CPU;
         if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))
         {

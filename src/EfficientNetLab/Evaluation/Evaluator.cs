@@ -13,20 +13,33 @@ namespace EfficientNetLab.Evaluation;
 /// Runs a model over a labelled dataset and reports what timm's validate.py reports, and more. Every batch's
 /// predictions are appended to predictions.csv before the next one starts, and the summary is written at the
 /// end and on cancellation, so an interrupted run loses nothing and <c>Resume</c> finishes it.
+/// The model runs where <see cref="LoadedModel.Place"/> put it: the evaluator takes no device options, because
+/// one that moved or halved the caller's model would leave it somewhere its owner (a notebook's model card) does
+/// not say. Callers that want another placement place the model first, as the CLI's verbs do.
 /// </summary>
 public static class Evaluator
 {
-    public static async Task<EvalResult> RunAsync(LoadedModel loaded, IReadOnlyList<Sample> dataset, EvalOptions options,
+    /// <summary>Evaluates <paramref name="loaded"/> where it is placed on an indexed dataset; the summary records its class mapping.</summary>
+    public static Task<EvalResult> RunAsync(LoadedModel loaded, DatasetIndex dataset, EvalOptions options,
         EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia, IProgress<EvalProgress>? progress = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        Run(loaded, dataset.Samples, dataset.Mapping, options, preset, decoder, progress, log, cancellationToken);
+
+    /// <summary>Evaluates on samples the caller labelled; the summary's class mapping is then null.</summary>
+    public static Task<EvalResult> RunAsync(LoadedModel loaded, IReadOnlyList<Sample> dataset, EvalOptions options,
+        EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia, IProgress<EvalProgress>? progress = null,
+        Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        Run(loaded, dataset, null, options, preset, decoder, progress, log, cancellationToken);
+
+    private static async Task<EvalResult> Run(LoadedModel loaded, IReadOnlyList<Sample> dataset, LabelMapping? mapping, EvalOptions options,
+        EvalPreset? preset, DecoderKind decoder, IProgress<EvalProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
     {
+        preset ??= loaded.Preset;
+        options.Validate(loaded, preset);
         var samples = options.Limit is int limit && limit < dataset.Count ? dataset.Take(limit).ToArray() : dataset;
         var model = loaded.Model;
-        var device = ComputeDevice.Resolve(options.Device);
+        var placement = loaded.Placement;
         model.eval();
-        model.to(device);
-        if (options.Half) model.half();
-        preset ??= loaded.Preset;
         foreach (var s in samples)
         {
             if (s.Label < 0 || s.Label >= model.NumClasses)
@@ -37,31 +50,37 @@ public static class Evaluator
         var misclassified = new List<Prediction>();
         var skipped = new List<SkippedFile>();
         int start = 0;
-        if (options.OutDir is not null) Directory.CreateDirectory(options.OutDir);
         if (options.Resume)
         {
-            if (options.OutDir is null) throw new ArgumentException("--resume needs --out (the folder of the run to continue).");
-            var (previous, previousSkipped) = PredictionLog.Read(options.OutDir);
+            var (previous, previousSkipped) = PredictionLog.Read(options.OutDir!);
             foreach (var p in previous.OrderBy(p => p.Index)) Record(p);
             skipped.AddRange(previousSkipped.OrderBy(s => s.Index).Select(s => s.File));
             start = previous.Select(p => p.Index).Concat(previousSkipped.Select(s => s.Index)).DefaultIfEmpty(-1).Max() + 1;
             log?.Invoke(start == 0 ? "nothing to resume: starting from the beginning" : $"resuming after image {start:N0} ({previous.Count:N0} predictions recorded)");
         }
 
+        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
+        var forward = new ChunkedForward(backend.Forward, log);
+        // As timm's validate.py: one forward pass on synthetic input before the clock starts, so the one-time set-up
+        // (oneDNN primitives, cuDNN autotuning, ONNX Runtime's first run) is not billed to the first batches.
+        WarmUp(forward, placement, preset.CropSize, Math.Min(options.BatchSize, samples.Count - start));
+
+        // Only now, with the options checked and the model shown to run, is the run's folder touched.
+        if (options.OutDir is not null)
+        {
+            if (options.Overwrite && RunFolder.Files(options.OutDir) is { Count: > 0 } old)
+            {
+                log?.Invoke($"--overwrite: replacing the run in {options.OutDir} ({old.Count} files)");
+                RunFolder.Clear(options.OutDir);
+            }
+            Directory.CreateDirectory(options.OutDir);
+        }
         using var predictionLog = options.OutDir is null ? null
             : options.Resume ? PredictionLog.Append(options.OutDir, options.TopK) : PredictionLog.Create(options.OutDir, options.TopK);
         var loader = new BatchLoader(samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
             prefetch: 2, strict: options.Strict);
-        if (options.Backend == InferenceBackend.OnnxRuntime && (options.Half || options.ChannelsLast || device.type != DeviceType.CPU))
-            throw new ArgumentException("--backend onnxruntime runs float32 on the CPU: drop --half, --channels-last and --device cuda.");
-        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
-        var forward = new ChunkedForward(backend.Forward, log);
 
-        // As timm's validate.py: one forward pass on synthetic input before the clock starts, so the one-time set-up
-        // (oneDNN primitives, cuDNN autotuning, ONNX Runtime's first run) is not billed to the first batches.
-        WarmUp(forward, device, options, preset.CropSize, Math.Min(options.BatchSize, samples.Count - start));
-
-        var monitorCsv = options.OutDir is null ? null : NextFree(Path.Combine(options.OutDir, "monitor.csv"));
+        var monitorCsv = options.OutDir is null ? null : RunFolder.NextMonitorFile(options.OutDir);
         await using var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(1), monitorCsv);
         var clock = Stopwatch.StartNew();
         var waiting = TimeSpan.Zero;
@@ -77,7 +96,7 @@ public static class Evaluator
                 if (!await batches.MoveNextAsync()) break;
                 waiting += clock.Elapsed - waitStart;
                 using var batch = batches.Current;
-                var predictions = batch.Count == 0 ? [] : Infer(batch, forward, device, options, preset.CropSize);
+                var predictions = batch.Count == 0 ? [] : Infer(batch, forward, placement, options.TopK, preset.CropSize);
                 predictionLog?.Write(predictions, batch.Skipped);
                 foreach (var p in predictions) Record(p);
                 skipped.AddRange(batch.Skipped.Select(s => s.File));
@@ -97,8 +116,23 @@ public static class Evaluator
 
         var wall = clock.Elapsed;
         await monitor.DisposeAsync();
-        var result = new EvalResult(loaded, preset, options, device, DeviceName(device), metrics, misclassified, skipped, samples.Count,
-            processedThisRun, wall, waiting, completed, peakRss.PeakBytes, forward.MaxChunk, decoder, monitor.Summary);
+        var names = loaded.ClassNames;
+        var summary = new EvalSummary(
+            new EvalModelInfo(model.Variant.TorchvisionName, loaded.WeightsDescription, Math.Round(model.ParameterCount / 1e6, 3),
+                loaded.Published?.Acc1, loaded.Published?.Acc5),
+            completed, AccuracyPercent.Of(metrics.Top1), AccuracyPercent.Of(metrics.Top5), preset, decoder,
+            new EvalCounts(metrics.Images, samples.Count, skipped.Count, dataset.Select(s => s.Label).Distinct().Count(), mapping),
+            new EvalThroughput(options.Backend, placement, DeviceName(placement.TorchDevice),
+                Math.Round(wall.TotalSeconds > 0 ? processedThisRun / wall.TotalSeconds : 0, 2), options.BatchSize, forward.MaxChunk,
+                options.Workers, Math.Round(peakRss.PeakBytes / 1048576.0, 1), Math.Round(wall.TotalSeconds, 3),
+                Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4)),
+            monitor.Summary, Math.Round(metrics.ExpectedCalibrationError, 5), metrics.Reliability(),
+            metrics.PerClass(names).Where(c => c.Support > 0).OrderBy(c => c.Accuracy).ThenBy(c => c.Index).Take(10).ToArray(),
+            metrics.Confusions().Take(10).Select(c => new ConfusedPair(c.Actual, names[c.Actual], c.Predicted, names[c.Predicted], c.Count)).ToArray(),
+            misclassified.Select(p => new MisclassifiedImage(p.Path, p.Label,
+                p.TopIndices.Select((c, i) => new ClassScore(c, names[c], p.TopProbabilities[i])).ToArray())).ToArray(),
+            skipped.ToArray());
+        var result = new EvalResult(summary, metrics, names, misclassified, skipped);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);
         return result;
 
@@ -106,17 +140,6 @@ public static class Evaluator
         {
             metrics.Add(p);
             if (!p.Correct1 && misclassified.Count < options.MisclassifiedInSummary) misclassified.Add(p);
-        }
-    }
-
-    /// <summary>A resumed run keeps the first session's monitor.csv and writes monitor-2.csv, monitor-3.csv, ….</summary>
-    private static string NextFree(string path)
-    {
-        if (!File.Exists(path)) return path;
-        for (int i = 2; ; i++)
-        {
-            var candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}-{i}{Path.GetExtension(path)}");
-            if (!File.Exists(candidate)) return candidate;
         }
     }
 
@@ -128,28 +151,20 @@ public static class Evaluator
             : report.Cpu.Model ?? $"CPU ({Environment.ProcessorCount} cores)";
     }
 
-    private static void WarmUp(ChunkedForward forward, Device device, EvalOptions options, int crop, int batchSize)
+    private static void WarmUp(ChunkedForward forward, ModelPlacement placement, int crop, int batchSize)
     {
         if (batchSize <= 0) return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        forward.Run(ToModelInput(zeros([batchSize, 3, crop, crop], ScalarType.Float32), device, options));
+        forward.Run(placement.Input(zeros([batchSize, 3, crop, crop], ScalarType.Float32)));
     }
 
-    /// <summary>A CPU float batch in the layout, place and precision the run's model expects.</summary>
-    private static Tensor ToModelInput(Tensor x, Device device, EvalOptions options)
-    {
-        if (options.ChannelsLast) x = x.ToChannelsLast();
-        if (device.type == DeviceType.CUDA) x = x.pin_memory().to(device, non_blocking: true);
-        return options.Half ? x.half() : x;
-    }
-
-    private static List<Prediction> Infer(Batch batch, ChunkedForward forward, Device device, EvalOptions options, int crop)
+    private static List<Prediction> Infer(Batch batch, ChunkedForward forward, ModelPlacement placement, int topk, int crop)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var probabilities = forward.Run(ToModelInput(batch.ToTensor(crop), device, options)).to_type(ScalarType.Float32).softmax(1);
-        int k = Math.Min(options.TopK, (int)probabilities.shape[1]);
+        var probabilities = forward.Run(placement.Input(batch.ToTensor(crop))).to_type(ScalarType.Float32).softmax(1);
+        int k = Math.Min(topk, (int)probabilities.shape[1]);
         var (values, indices) = probabilities.topk(k);
         var p = values.cpu().data<float>().ToArray();
         var idx = indices.cpu().data<long>().ToArray();

@@ -22,16 +22,31 @@ internal sealed class BackendForward : IDisposable
 
     public Func<Tensor, Tensor> Forward { get; }
 
+    /// <summary>
+    /// Whether <paramref name="backend"/> can run <paramref name="loaded"/> as placed at <paramref name="cropSize"/>.
+    /// ONNX Runtime runs its export in float32 on the CPU; rather than run somewhere other than the model's
+    /// placement says, a model placed elsewhere is refused.
+    /// </summary>
+    public static void Validate(LoadedModel loaded, InferenceBackend backend, int cropSize)
+    {
+        if (backend == InferenceBackend.LibTorch) return;
+        var placement = loaded.Placement;
+        if (placement.IsCuda || placement.Half || placement.ChannelsLast)
+            throw new ArgumentException($"--backend onnxruntime runs float32 on the CPU, but the model is placed on {placement}: " +
+                                        "place it with --device cpu and without --half and --channels-last.");
+        if (cropSize != loaded.Preset.CropSize)
+            throw new ArgumentException($"--backend onnxruntime runs the cached export at the weights' crop size {loaded.Preset.CropSize}; " +
+                                        $"--img-size {cropSize} needs the libtorch backend (or export-onnx --dynamic-size).");
+    }
+
     public BackendForward(LoadedModel loaded, InferenceBackend backend, int cropSize, Action<string>? log = null)
     {
+        Validate(loaded, backend, cropSize);
         if (backend == InferenceBackend.LibTorch)
         {
             Forward = loaded.Model.forward;
             return;
         }
-        if (cropSize != loaded.Preset.CropSize)
-            throw new ArgumentException($"--backend onnxruntime runs the cached export at the weights' crop size {loaded.Preset.CropSize}; " +
-                                        $"--img-size {cropSize} needs the libtorch backend (or export-onnx --dynamic-size).");
         // Random weights have no checkpoint to cache the export next to: export them to a temporary file.
         string path;
         if (loaded.WeightsPath is null)

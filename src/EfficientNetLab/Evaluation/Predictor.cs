@@ -7,7 +7,7 @@ namespace EfficientNetLab.Evaluation;
 /// <summary>One class of a prediction.</summary>
 public sealed record ClassScore(int Index, string Label, double Probability);
 
-/// <summary>Classifies images with a loaded model and its weights' eval preset.</summary>
+/// <summary>Classifies images with a loaded model, where it is placed, and its weights' eval preset.</summary>
 public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia,
     InferenceBackend backend = InferenceBackend.LibTorch) : IDisposable
 {
@@ -22,9 +22,7 @@ public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, Dec
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        // Follow the model wherever it was put (#!efficientnet --device cuda --half).
-        var weight = loaded.Model.parameters().First();
-        var input = preprocessor.ToTensor(imagePath).to(weight.dtype, weight.device);
+        var input = loaded.Placement.Input(preprocessor.ToTensor(imagePath));
         var probabilities = forward.Forward(input).to(ScalarType.Float32).softmax(1)[0].cpu();
         var (values, indices) = probabilities.topk(Math.Min(topk, loaded.Model.NumClasses));
         var p = values.data<float>().ToArray();

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace EfficientNetLab.Imaging;
 
 /// <summary>Resampling filters offered by torchvision's presets and timm's <c>--interpolation</c>.</summary>
@@ -30,6 +32,27 @@ public sealed record EvalPreset(int CropSize, int ResizeSize, Interpolation Inte
         int resize = imgSize is null && cropPct is null ? ResizeSize : (int)Math.Floor(crop / (cropPct ?? CropPct));
         return new EvalPreset(crop, resize, interpolation ?? Interpolation, mean ?? Mean, std ?? Std);
     }
+
+    /// <summary>
+    /// The preset's one JSON shape — summaries, checkpoint sidecars, ONNX metadata, every <c>--json</c>: the
+    /// arguments of torchvision's <c>ImageClassification</c> (crop_size, resize_size, interpolation, mean, std).
+    /// </summary>
+    public JsonObject ToJson() => new()
+    {
+        ["crop_size"] = CropSize,
+        ["resize_size"] = ResizeSize,
+        ["interpolation"] = Interpolation.ToString().ToLowerInvariant(),
+        ["mean"] = new JsonArray(Mean.Select(v => (JsonNode?)v).ToArray()),
+        ["std"] = new JsonArray(Std.Select(v => (JsonNode?)v).ToArray()),
+    };
+
+    /// <summary>Reads <see cref="ToJson"/>'s shape; mean and std default to ImageNet's, as in sidecars written before they were required.</summary>
+    public static EvalPreset FromJson(JsonObject p) => new(
+        p["crop_size"]!.GetValue<int>(),
+        p["resize_size"]!.GetValue<int>(),
+        Enum.Parse<Interpolation>(p["interpolation"]!.GetValue<string>(), ignoreCase: true),
+        p["mean"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray() ?? ImageNetMean,
+        p["std"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray() ?? ImageNetStd);
 
     public override string ToString() =>
         $"resize {ResizeSize} ({Interpolation.ToString().ToLowerInvariant()}), crop {CropSize}, " +

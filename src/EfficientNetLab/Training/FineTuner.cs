@@ -35,7 +35,7 @@ public sealed record FineTuneOptions
     public bool ChannelsLast { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; }
-    public string Device { get; init; } = "auto";
+    public string Device { get; init; } = ComputeDevice.Auto;
     /// <summary>Train on the first N images of each epoch's shuffled order (quick course runs, tests).</summary>
     public int? Limit { get; init; }
 }

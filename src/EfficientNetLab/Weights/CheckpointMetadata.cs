@@ -32,15 +32,7 @@ public sealed record CheckpointMetadata(
         if (Variant is not null) o["variant"] = Variant;
         if (NumClasses is not null) o["num_classes"] = NumClasses;
         if (ClassNames is not null) o["class_names"] = new JsonArray(ClassNames.Select(n => (JsonNode?)n).ToArray());
-        if (Preset is not null)
-            o["preset"] = new JsonObject
-            {
-                ["crop_size"] = Preset.CropSize,
-                ["resize_size"] = Preset.ResizeSize,
-                ["interpolation"] = Preset.Interpolation.ToString().ToLowerInvariant(),
-                ["mean"] = new JsonArray(Preset.Mean.Select(v => (JsonNode?)v).ToArray()),
-                ["std"] = new JsonArray(Preset.Std.Select(v => (JsonNode?)v).ToArray()),
-            };
+        if (Preset is not null) o["preset"] = Preset.ToJson();
         return o;
     }
 
@@ -79,20 +71,10 @@ public sealed record CheckpointMetadata(
 
     private static CheckpointMetadata FromJson(JsonObject o)
     {
-        EvalPreset? preset = null;
-        if (o["preset"] is JsonObject p)
-        {
-            preset = new EvalPreset(
-                p["crop_size"]!.GetValue<int>(),
-                p["resize_size"]!.GetValue<int>(),
-                Enum.Parse<Interpolation>(p["interpolation"]!.GetValue<string>(), ignoreCase: true),
-                p["mean"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray() ?? EvalPreset.ImageNetMean,
-                p["std"]?.AsArray().Select(v => v!.GetValue<float>()).ToArray() ?? EvalPreset.ImageNetStd);
-        }
         return new CheckpointMetadata(
             o["variant"]?.GetValue<string>(),
             o["num_classes"] is JsonNode n ? int.Parse(n.ToString()) : null,
             o["class_names"]?.AsArray().Select(v => v!.GetValue<string>()).ToArray(),
-            preset);
+            o["preset"] is JsonObject p ? EvalPreset.FromJson(p) : null);
     }
 }

@@ -1,9 +1,11 @@
+using EfficientNetLab.Devices;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Models;
+using TorchSharp;
 
 namespace EfficientNetLab.Weights;
 
-/// <summary>A model ready to use, with what is known about its weights.</summary>
+/// <summary>A model ready to use, with what is known about its weights and where it runs.</summary>
 public sealed record LoadedModel(
     EfficientNet Model,
     string WeightsDescription,
@@ -12,6 +14,30 @@ public sealed record LoadedModel(
     EvalPreset Preset,
     PublishedWeights? Published) : IDisposable
 {
+    /// <summary>
+    /// Where the model is now. Runners (Evaluator, Predictor, ModelBenchmark) read it and never change it: a
+    /// notebook's model stays where its card says. To run elsewhere, call <see cref="Place"/> first.
+    /// </summary>
+    public ModelPlacement Placement { get; private set; } = ModelPlacement.Initial;
+
+    /// <summary>
+    /// Moves the weights to <paramref name="device"/> (auto, cpu, cuda, cuda:N) in float16 or float32, and records
+    /// whether runners feed it NHWC-strided inputs. Placing a float16 model back in float32 is refused: its weights
+    /// were rounded when it was halved, so its numbers would not be the float32 model's.
+    /// </summary>
+    public ModelPlacement Place(string device = ComputeDevice.Auto, bool half = false, bool channelsLast = false)
+    {
+        if (Placement.Half && !half)
+            throw new InvalidOperationException(
+                $"{WeightsDescription} is float16 (placed with --half): its float32 weights were rounded then, so load it again for float32.");
+        var resolved = ComputeDevice.Resolve(device);
+        Model.to(resolved);
+        if (half) Model.half();
+        Model.eval();
+        Placement = new ModelPlacement(resolved.ToString(), half, channelsLast);
+        return Placement;
+    }
+
     public void Dispose() => Model.Dispose();
 }
 

@@ -27,10 +27,10 @@ public class CliTests
         Assert.Equal(12, models.Count);
         var b0 = models.First(m => (string)m!["variant"]! == "b0")!;
         Assert.Equal(77.692, (double)b0["acc1"]!);
-        Assert.Equal(224, (int)b0["img_size"]!);
-        Assert.Equal("bicubic", (string)b0["interpolation"]!);
+        Assert.Equal(224, (int)b0["preset"]!["crop_size"]!);
+        Assert.Equal("bicubic", (string)b0["preset"]!["interpolation"]!);
         var v2l = models.First(m => (string)m!["variant"]! == "v2_l")!;
-        Assert.Equal(0.5, (double)v2l["mean"]![0]!);
+        Assert.Equal(0.5, (double)v2l["preset"]!["mean"]![0]!);
     }
 
     [Fact]

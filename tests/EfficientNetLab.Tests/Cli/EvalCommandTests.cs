@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using EfficientNetLab.Tests.Evaluation;
 using EfficientNetLab.Tests.Support;
 
 namespace EfficientNetLab.Tests.Cli;
@@ -74,6 +75,60 @@ public class EvalCommandTests
         }
         Assert.Equal(await Run("libtorch"), await Run("onnxruntime"));
         Assert.Single(Directory.GetFiles(dir, "b0.pth.*.onnx")); // exported once, cached next to the checkpoint
+    }
+
+    private static string[] SampleEval(string outDir, params string[] more) =>
+        ["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--batch-size", "8", "--out", outDir,
+         .. more.Contains("--limit") ? more : [.. more, "--limit", "12"]];
+
+    [Fact]
+    public async Task Invalid_options_and_a_second_eval_leave_a_finished_run_byte_for_byte()
+    {
+        var outDir = Path.Combine(Directory.CreateTempSubdirectory("effnet-cli-runfolder").FullName, "run");
+        var (code, _, stderr) = await Support.Cli.RunAsync(SampleEval(outDir));
+        Assert.True(code == 0, stderr);
+        var before = RunFolderTests.Hashes(outDir);
+
+        async Task<string> Refused(params string[] more)
+        {
+            var (c, _, err) = await Support.Cli.RunAsync(SampleEval(outDir, more));
+            Assert.Equal(1, c);
+            Assert.Equal(before, RunFolderTests.Hashes(outDir));
+            return err;
+        }
+
+        // The issue's case: an option check that used to come after predictions.csv was truncated; with --overwrite
+        // a bad combination must not delete the run either.
+        Assert.Contains("already holds a run", await Refused("--backend", "onnxruntime", "--half"));
+        Assert.Contains("--backend onnxruntime runs float32 on the CPU", await Refused("--backend", "onnxruntime", "--half", "--overwrite"));
+        var again = await Refused();
+        Assert.Contains($"--out {outDir} already holds a run", again);
+        Assert.Contains("--resume", again);
+        Assert.Contains("--overwrite", again);
+        Assert.Contains("give one of them", await Refused("--resume", "--overwrite"));
+
+        var (replaced, _, replacedErr) = await Support.Cli.RunAsync(SampleEval(outDir, "--overwrite", "--limit", "16"));
+        Assert.True(replaced == 0, replacedErr);
+        Assert.Equal(17, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
+    }
+
+    [Fact]
+    public async Task Json_and_summary_json_are_the_same_summary_and_the_text_names_the_class_mapping()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-cli-summary").FullName;
+        var classMap = Path.Combine(dir, "classes.txt");
+        File.WriteAllLines(classMap, Directory.GetDirectories(Repo.SampleImages).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal));
+        var json = await Support.Cli.JsonAsync(SampleEval(Path.Combine(dir, "a"), "--class-map", classMap));
+        Assert.True(JsonNode.DeepEquals(json, JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "a", "summary.json")))));
+        Assert.Equal("class_map", (string)json["class_mapping"]!);
+        Assert.Equal(10, (int)json["dataset_classes"]!); // the dataset's, though --limit 12 takes images of its first folder only
+        Assert.Equal(json["preset"]!.ToJsonString(), EfficientNetLab.Weights.CheckpointMetadata.ReadSidecar(Repo.SampleCheckpoint).Preset!.ToJson().ToJsonString());
+
+        var (code, stdout, stderr) = await Support.Cli.RunAsync(SampleEval(Path.Combine(dir, "b"), "--class-map", classMap));
+        Assert.True(code == 0, stderr);
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "b", "summary.json")))!;
+        Assert.Contains($"  classes     {summary["dataset_classes"]} classes, mapped by class_map\n", stdout);
+        Assert.Contains($"  top-1       {summary["top1"]}%  (95% CI {summary["top1_ci95"]![0]}–{summary["top1_ci95"]![1]})", stdout);
     }
 
     [Theory]

@@ -14,7 +14,7 @@ public class PreprocessCommandTests
         var ours = Path.Combine(dir, "ours.npy");
         var json = await Support.Cli.JsonAsync("preprocess", "--model", "b0", "--image", image, "--output", ours,
             "--img-size", "240", "--crop-pct", "0.95", "--interpolation", "bilinear", "--mean", "0.5", "0.5", "0.5", "--std", "0.5", "0.5", "0.5");
-        Assert.Contains("resize 252", (string)json["preset"]!); // timm: floor(240 / 0.95)
+        Assert.Equal(252, (int)json["preset"]!["resize_size"]!); // timm: floor(240 / 0.95)
         var theirs = Path.Combine(dir, "theirs.npy");
         Repo.PythonCode("""
             import sys, numpy as np

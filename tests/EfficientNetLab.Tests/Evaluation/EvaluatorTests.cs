@@ -45,7 +45,7 @@ public class EvaluatorTests
         var (root, good, bad) = SaltedFolder();
         using var loaded = await FixtureModel();
         var dataset = DatasetIndex.Open(root, loaded.ClassNames);
-        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Workers = 2, Device = "cpu" });
+        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Workers = 2 });
         Assert.True(result.Completed);
         Assert.Equal(good, result.Metrics.Images);
         Assert.Equal(bad.Order(), result.Skipped.Select(s => s.Path).Order());
@@ -59,7 +59,7 @@ public class EvaluatorTests
         using var loaded = await FixtureModel();
         var dataset = DatasetIndex.Open(root, loaded.ClassNames);
         var e = await Assert.ThrowsAsync<ImageDecodeException>(() =>
-            Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Device = "cpu", Strict = true }));
+            Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Strict = true }));
         Assert.Contains(e.Path, bad);
     }
 
@@ -78,7 +78,7 @@ public class EvaluatorTests
         using (var loaded = await FixtureModel())
         {
             var dataset = DatasetIndex.Open(root, loaded.ClassNames);
-            await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, Device = "cpu", OutDir = outDir });
+            await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir });
         }
         // torchvision's own pipeline on the same folder: ImageFolder + the B0 preset + the same checkpoint.
         var reference = Repo.PythonCode("""
@@ -104,22 +104,22 @@ public class EvaluatorTests
         var (root, _, _) = SaltedFolder();
         using var loaded = await FixtureModel();
         var dataset = DatasetIndex.Open(root, loaded.ClassNames);
-        var full = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, Device = "cpu", OutDir = root + "-full" });
+        var full = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = root + "-full" });
 
         var outDir = root + "-resumed";
         using var cts = new CancellationTokenSource();
         var cancelAfterTwo = new CallbackProgress(p => { if (p.Done >= 8) cts.Cancel(); });
-        var partial = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, Device = "cpu", OutDir = outDir },
+        var partial = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir },
             progress: cancelAfterTwo, cancellationToken: cts.Token);
         Assert.False(partial.Completed);
         Assert.InRange(partial.Metrics.Images + partial.Skipped.Count, 8, dataset.Samples.Count - 1);
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.False((bool)written["completed"]!);
 
-        var resumed = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, Device = "cpu", OutDir = outDir, Resume = true });
+        var resumed = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir, Resume = true });
         Assert.True(resumed.Completed);
         foreach (var key in new[] { "top1", "top5", "top1_ci95", "top5_ci95", "images", "skipped", "ece", "reliability", "worst_classes", "most_confused", "skipped_files" })
-            Assert.Equal(full.ToJson()[key]!.ToJsonString(), resumed.ToJson()[key]!.ToJsonString());
+            Assert.Equal(full.Summary.ToJson()[key]!.ToJsonString(), resumed.Summary.ToJson()[key]!.ToJsonString());
         Assert.Equal(File.ReadAllText(Path.Combine(root + "-full", "per_class.csv")), File.ReadAllText(Path.Combine(outDir, "per_class.csv")));
         Assert.Equal(File.ReadAllLines(Path.Combine(root + "-full", "predictions.csv")).Length, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
     }

@@ -19,7 +19,7 @@ public class SampleCheckpointTests
 
         using var loaded = await ModelLoader.LoadAsync(null, checkpoint);
         var dataset = DatasetIndex.Open(data, loaded.ClassNames);
-        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 100, Device = "cpu", MisclassifiedInSummary = int.MaxValue });
+        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 100, MisclassifiedInSummary = int.MaxValue });
 
         Assert.Equal(reference["images"]!.GetValue<int>(), result.Metrics.Images);
         var kitMisses = result.Misclassified.ToDictionary(p => Path.GetRelativePath(data, p.Path).Replace('\\', '/'), p => p.Predicted);

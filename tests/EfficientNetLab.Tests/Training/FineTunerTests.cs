@@ -24,7 +24,7 @@ public class FineTunerTests
     {
         var data = FashionSubset();
         var outDir = Directory.CreateTempSubdirectory("effnet-ft").FullName;
-        var options = new FineTuneOptions { TrainDir = data, OutDir = outDir, Preset = Tiny, Epochs = 3, BatchSize = 32, WarmupSteps = 2, Workers = 2, Device = "cpu" };
+        var options = new FineTuneOptions { TrainDir = data, OutDir = outDir, Preset = Tiny, Epochs = 3, BatchSize = 32, WarmupSteps = 2, Workers = 2 };
 
         // Stop after the first epoch, as an interrupt would.
         using var cts = new CancellationTokenSource();
@@ -47,7 +47,7 @@ public class FineTunerTests
         Assert.Equal(Tiny, loaded.Preset);
         var dataset = DatasetIndex.Open(data, loaded.ClassNames);
         Assert.Equal(LabelMapping.ClassNames, dataset.Mapping);
-        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 32, Device = "cpu" });
+        var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 32 });
         Assert.Equal(dataset.Samples.Count, result.Metrics.Images);
     }
 
@@ -63,7 +63,7 @@ public class FineTunerTests
         {
             TrainDir = data, OutDir = Directory.CreateTempSubdirectory("effnet-ft-cl").FullName, Preset = Tiny, Epochs = 1,
             InitWeights = Repo.SampleCheckpoint,
-            Limit = 32, BatchSize = 16, WarmupSteps = 1, LearningRate = 1e-4, Device = "cpu", DropPath = 0, Dropout = 0,
+            Limit = 32, BatchSize = 16, WarmupSteps = 1, LearningRate = 1e-4, DropPath = 0, Dropout = 0,
             ChannelsLast = channelsLast,
         });
         var contiguous = await Train(false);
