@@ -4,9 +4,10 @@
 #                                  with its jupyter commands linked into /usr/local/bin
 #   install-jupyter.sh distro      the distribution's classic Notebook server + nbconvert (works from
 #                                  a Debian/Ubuntu mirror alone; Debian 12 does not package JupyterLab)
+#   install-jupyter.sh hub         distro, plus Debian's JupyterHub and its proxy (deploy/jupyterhub/hub.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mode=${1:?usage: install-jupyter.sh pip [VENV] | distro}
+mode=${1:?usage: install-jupyter.sh pip [VENV] | distro | hub}
 
 apt_install() {
   local missing=()
@@ -20,9 +21,13 @@ apt_install() {
     || { "${apt[@]}" update && "${apt[@]}" install --no-install-recommends "${missing[@]}" >/dev/null; }
 }
 
+distro=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbconvert)
 case "$mode" in
   distro)
-    apt_install jupyter-notebook jupyter-nbconvert python3-nbclient python3-nbconvert
+    apt_install "${distro[@]}"
+    ;;
+  hub)
+    apt_install "${distro[@]}" jupyterhub node-configurable-http-proxy
     ;;
   pip)
     venv=${2:-/opt/jupyter}
@@ -34,7 +39,7 @@ case "$mode" in
     for cmd in "$venv"/bin/jupyter*; do ln -sf "$cmd" /usr/local/bin/; done
     ;;
   *)
-    echo "install-jupyter.sh: unknown mode '$mode' (pip or distro)" >&2
+    echo "install-jupyter.sh: unknown mode '$mode' (pip, distro or hub)" >&2
     exit 2
     ;;
 esac
