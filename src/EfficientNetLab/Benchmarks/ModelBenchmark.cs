@@ -33,7 +33,6 @@ public static class ModelBenchmark
         int size = imageSize ?? loaded.Preset.CropSize;
         using var forward = new BackendForward(loaded, backend, size);
         var placement = loaded.Placement;
-        var backendName = backend == InferenceBackend.OnnxRuntime ? "onnxruntime" : "libtorch";
         int callersThreads = torch.get_num_threads();
         if (threads is int t) torch.set_num_threads(t);
         try
@@ -62,7 +61,7 @@ public static class ModelBenchmark
                 times.Sort();
                 double median = Percentile(times, 0.5);
                 results.Add(new BenchResult(loaded.Model.Variant.TorchvisionName, batch, size, placement.Device, placement.DtypeName,
-                    placement.MemoryFormat, torch.get_num_threads(), repeats, median, Percentile(times, 0.9), mean, batch / (median / 1000), backendName));
+                    placement.MemoryFormat, torch.get_num_threads(), repeats, median, Percentile(times, 0.9), mean, batch / (median / 1000), backend.Name()));
             }
             return results;
         }

@@ -35,7 +35,7 @@ public sealed record EvalCounts(long Images, int DatasetSize, int Skipped, int D
 public sealed record EvalThroughput(InferenceBackend Backend, ModelPlacement Placement, string DeviceName, double ImagesPerSecond, int BatchSize,
     int? RetryBatchSize, int Workers, double PeakMemoryMb, double WallTimeSeconds, double DataWaitFraction)
 {
-    public string BackendName => Backend == InferenceBackend.OnnxRuntime ? "onnxruntime" : "libtorch";
+    public string BackendName => Backend.Name();
 }
 
 /// <summary>A pair of classes the model confused.</summary>

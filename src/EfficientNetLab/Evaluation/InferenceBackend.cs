@@ -15,6 +15,12 @@ public enum InferenceBackend
     OnnxRuntime,
 }
 
+public static class InferenceBackends
+{
+    /// <summary>The name summaries and benchmark results record: libtorch or onnxruntime.</summary>
+    public static string Name(this InferenceBackend backend) => backend == InferenceBackend.OnnxRuntime ? "onnxruntime" : "libtorch";
+}
+
 /// <summary>A forward function (N×3×H×W → N×classes logits) for a loaded model on the chosen backend.</summary>
 internal sealed class BackendForward : IDisposable
 {
