@@ -53,9 +53,8 @@ public static class RunMerge
         var first = shards[0].Summary;
         var model = new EvalModelInfo(first["model"]!.GetValue<string>(), first["weights"]!.GetValue<string>(),
             first["param_count"]!.GetValue<double>(), first["published_top1"]?.GetValue<double>(), first["published_top5"]?.GetValue<double>());
-        var mapping = first["class_mapping"]?.GetValue<string>() is { } m
-            ? Enum.GetValues<LabelMapping>().Single(v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()) == m)
-            : (LabelMapping?)null;
+        var mapping = ReadBack(first, "class_mapping", Enum.GetValues<LabelMapping>().Select(m => (LabelMapping?)m).Append(null),
+            m => new EvalCounts(0, 0, 0, 0, m).ClassMappingName);
 
         if (overwrite && RunFolder.Files(outDir) is { Count: > 0 } old)
         {
@@ -169,13 +168,23 @@ public static class RunMerge
         double Sum(string key) => shards.Sum(s => s.Summary[key]!.GetValue<double>());
         double Max(string key) => shards.Max(s => s.Summary[key]!.GetValue<double>());
         long images = shards.Sum(s => s.Summary["images"]!.GetValue<long>());
-        var placement = new ModelPlacement(first["device"]!.GetValue<string>(), first["dtype"]!.GetValue<string>() == "float16",
-            first["memory_format"]!.GetValue<string>() == "channels_last");
-        var backend = first["backend"]!.GetValue<string>() == "onnxruntime" ? InferenceBackend.OnnxRuntime : InferenceBackend.LibTorch;
+        var device = first["device"]!.GetValue<string>();
+        var placement = new ModelPlacement(device, ReadBack(first, "dtype", [false, true], half => new ModelPlacement(device, half, false).DtypeName),
+            ReadBack(first, "memory_format", [false, true], nhwc => new ModelPlacement(device, false, nhwc).MemoryFormat));
+        var backend = ReadBack(first, "backend", Enum.GetValues<InferenceBackend>(), b => b.Name());
         return new EvalThroughput(backend, placement, first["device_name"]!.GetValue<string>(), Math.Round(Sum("images_per_s"), 2),
             first["batch_size"]!.GetValue<int>(), shards.Select(s => s.Summary["retry_batch_size"]?.GetValue<int>()).Min(),
             first["workers"]!.GetValue<int>(), Max("peak_memory_mb"), Max("wall_time_s"),
             images == 0 ? 0 : Math.Round(shards.Sum(s => s.Summary["data_wait_fraction"]!.GetValue<double>() * s.Summary["images"]!.GetValue<long>()) / images, 4));
+    }
+
+    /// <summary>The value whose spelling, as the summary's writer spells it, is what <paramref name="key"/> holds.</summary>
+    private static T ReadBack<T>(JsonObject summary, string key, IEnumerable<T> values, Func<T, string?> spelling)
+    {
+        var text = summary[key]?.GetValue<string>();
+        foreach (var value in values)
+            if (spelling(value) == text) return value;
+        throw new InvalidDataException($"{RunFolder.SummaryFile}: unknown {key} '{text}'.");
     }
 
     /// <summary>Every shard's resource samples: peaks are the highest shard's, means weighted by samples.</summary>
