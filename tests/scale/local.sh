@@ -2,7 +2,7 @@
 # One host, no cluster: deploy/local/eval-shards.sh runs the shipped Fashion-MNIST sample (500 images) as 2 shard
 # processes side by side on the CPU (each pinned to its share of the cores) and merges them; the merged run must
 # equal an unsharded `effnet eval`, and a second call must find every shard complete and start none.
-#   EFFNET   the kit to run (default: the CLI built under src/EfficientNetLab.Cli/bin, Release else Debug)
+#   EFFNET   the kit to run (default: the CLI built last under src/EfficientNetLab.Cli/bin)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -10,14 +10,8 @@ cd "$repo"
 source tests/checks.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-if [[ -z "${EFFNET:-}" ]]; then
-  for config in Release Debug; do
-    EFFNET=$repo/src/EfficientNetLab.Cli/bin/$config/net10.0/linux-x64/effnet
-    [[ ! -x "$EFFNET" ]] || break
-  done
-fi
-[[ -x "${EFFNET%% *}" ]] || { echo "local: no effnet at $EFFNET: build the CLI first (dotnet build)"; echo "0 passed, 1 failed"; exit 1; }
-export EFFNET
+# shellcheck source=tests/scale/effnet.sh
+source tests/scale/effnet.sh
 # No GPU even where there is one: the test is about the CPU split.
 export CUDA_VISIBLE_DEVICES=
 weights=samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth

@@ -3,7 +3,7 @@
 # password), then deploy/slurm/submit-eval.sh runs the shipped Fashion-MNIST sample (500 images) as 4 array tasks
 # plus a merge job, with --wait. The merged run must equal an unsharded `effnet eval` of the same folder; a shard
 # that fails must make the merge job fail naming it; the rerun must submit only that shard, which resumes.
-#   EFFNET   the kit to run (default: the CLI built under src/EfficientNetLab.Cli/bin, Release else Debug)
+#   EFFNET   the kit to run (default: the CLI built last under src/EfficientNetLab.Cli/bin)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -23,14 +23,8 @@ if ((EUID != 0)); then
   fi
   up=(sudo -n tests/scale/slurm-up.sh)
 fi
-if [[ -z "${EFFNET:-}" ]]; then
-  for config in Release Debug; do
-    EFFNET=$repo/src/EfficientNetLab.Cli/bin/$config/net10.0/linux-x64/effnet
-    [[ ! -x "$EFFNET" ]] || break
-  done
-fi
-[[ -x "${EFFNET%% *}" ]] || { echo "slurm: no effnet at $EFFNET: build the CLI first (dotnet build)"; echo "0 passed, 1 failed"; exit 1; }
-export EFFNET
+# shellcheck source=tests/scale/effnet.sh
+source tests/scale/effnet.sh
 
 weights=$repo/samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth
 data=$tmp/data
