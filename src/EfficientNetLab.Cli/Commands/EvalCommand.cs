@@ -24,7 +24,7 @@ internal static class EvalCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already recorded in --out (its files only)." };
         var shard = new Option<Shard?>("--shard")
         {
-            Description = "Evaluate only shard I of N (I/N, from 0): the I-th of N contiguous blocks of the dataset, recorded under dataset-wide indices; combine the shards with 'effnet eval merge'.",
+            Description = "Evaluate only shard I of N (I/N, from 0): the I-th of N contiguous blocks of whole batches of the dataset, recorded under dataset-wide indices; combine the shards with 'effnet eval merge'.",
             CustomParser = r =>
             {
                 try
