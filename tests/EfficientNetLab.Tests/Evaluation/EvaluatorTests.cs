@@ -104,21 +104,21 @@ public class EvaluatorTests
         var (root, _, _) = SaltedFolder();
         using var loaded = await FixtureModel();
         var dataset = DatasetIndex.Open(root, loaded.ClassNames);
-        var full = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = root + "-full" });
+        var full = await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, OutDir = root + "-full" });
 
         var outDir = root + "-resumed";
         using var cts = new CancellationTokenSource();
         var cancelAfterTwo = new CallbackProgress(p => { if (p.Done >= 8) cts.Cancel(); });
-        var partial = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir },
+        var partial = await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, OutDir = outDir },
             progress: cancelAfterTwo, cancellationToken: cts.Token);
         Assert.False(partial.Completed);
         Assert.InRange(partial.Metrics.Images + partial.Skipped.Count, 8, dataset.Samples.Count - 1);
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.False((bool)written["completed"]!);
 
-        var resumed = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir, Resume = true });
+        var resumed = await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, OutDir = outDir, Resume = true });
         Assert.True(resumed.Completed);
-        foreach (var key in new[] { "top1", "top5", "top1_ci95", "top5_ci95", "images", "skipped", "ece", "reliability", "worst_classes", "most_confused", "skipped_files" })
+        foreach (var key in new[] { "top1", "top5", "top1_ci95", "top5_ci95", "images", "skipped", "ece", "reliability", "worst_classes", "most_confused", "skipped_files", "preset", "class_mapping", "dataset_classes" })
             Assert.Equal(full.Summary.ToJson()[key]!.ToJsonString(), resumed.Summary.ToJson()[key]!.ToJsonString());
         Assert.Equal(File.ReadAllText(Path.Combine(root + "-full", "per_class.csv")), File.ReadAllText(Path.Combine(outDir, "per_class.csv")));
         Assert.Equal(File.ReadAllLines(Path.Combine(root + "-full", "predictions.csv")).Length, File.ReadAllLines(Path.Combine(outDir, "predictions.csv")).Length);
