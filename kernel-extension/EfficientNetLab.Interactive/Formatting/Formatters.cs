@@ -46,13 +46,13 @@ public static class Formatters
     {
         var m = c.Model;
         var r = c.Reference;
-        var published = r is null ? "—" : m.Published is not null
+        var published = m.Published is not null
             ? $"acc@1 {F(r.Acc1)}%, acc@5 {F(r.Acc5)}% ({E(r.TorchvisionName)})"
             : $"none for these weights (torchvision's {E(r.TorchvisionName)}: acc@1 {F(r.Acc1)}%, acc@5 {F(r.Acc5)}%)";
         return Card($"{c.Name} = {m.Model.Variant.TorchvisionName}", Table([
             ("variant", E(m.Model.Variant.Name)),
             ("parameters", $"{F(m.Model.ParameterCount / 1e6, "0.000")} M ({Bytes(c.ParameterBytes)})"),
-            ("GFLOPS", r is null ? "—" : F(r.Gflops)),
+            ("GFLOPS", F(r.Gflops)),
             ("classes", $"{m.Model.NumClasses}"),
             ("weights", E(m.WeightsDescription)),
             ("file", E(m.WeightsPath ?? "—")),

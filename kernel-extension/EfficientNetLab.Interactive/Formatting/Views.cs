@@ -10,9 +10,9 @@ namespace EfficientNetLab.Interactive.Formatting;
 /// <summary>What #!efficientnet shows about the model it loaded.</summary>
 public sealed record ModelCard(string Name, LoadedModel Model, string? Sha256, long ParameterBytes, long ProcessMemoryBytes)
 {
-    /// <summary>torchvision's numbers for these weights, or for the variant's first published weights when the
-    /// weights are not published ones (then only a reference).</summary>
-    public PublishedWeights? Reference => Model.Published ?? CheckpointRegistry.ForVariant(Model.Model.Variant.Name).FirstOrDefault();
+    /// <summary>torchvision's numbers for these weights, or for the variant's default weights when the weights are
+    /// not published ones (then only a reference).</summary>
+    public PublishedWeights Reference => Model.Published ?? CheckpointRegistry.Default(Model.Model.Variant.Name);
 }
 
 /// <summary>One classified image.</summary>

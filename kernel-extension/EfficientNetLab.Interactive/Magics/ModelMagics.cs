@@ -131,7 +131,7 @@ internal static class ModelMagics
         context.Display(new PredictionGallery(c.Model!, items), "text/html", "text/plain");
     }
 
-    /// <summary>Files, the images of folders (sorted, as ImageFolder does), and URLs, in the order given.</summary>
+    /// <summary>Files, the images of folders (flat or ImageFolder: <see cref="ImageFolder.List"/>), and URLs, in the order given.</summary>
     internal static IReadOnlyList<string> Sources(JsonElement? value)
     {
         string[] given = value switch
@@ -145,12 +145,7 @@ internal static class ModelMagics
         foreach (var s in given)
         {
             if (IsUrl(s)) result.Add(s);
-            else if (Directory.Exists(s))
-            {
-                var files = Directory.EnumerateFiles(s).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal).ToList();
-                if (files.Count == 0) throw new ArgumentException($"{s}: no images ({string.Join(' ', ImageFolder.Extensions)}) in this folder.");
-                result.AddRange(files);
-            }
+            else if (Directory.Exists(s)) result.AddRange(ImageFolder.List(s).Paths);
             else if (File.Exists(s)) result.Add(s);
             else throw new FileNotFoundException($"{s}: no such file or folder.", s);
         }
@@ -222,8 +217,7 @@ internal static class ModelMagics
     private static EvalPreset PresetFor(string model, ModelVariables models)
     {
         if (Models.EfficientNetVariants.TryGet(model, out var variant))
-            return CheckpointRegistry.ForVariant(variant.Name).FirstOrDefault()?.Preset
-                   ?? new EvalPreset(224, 256, Interpolation.Bicubic, EvalPreset.ImageNetMean, EvalPreset.ImageNetStd);
+            return CheckpointRegistry.Default(variant.Name).Preset;
         return models.Get(model).Preset;
     }
 }

@@ -102,7 +102,7 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model.ClassNames, c.ClassMap);
+        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model, c.ClassMap);
         foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
         var options = new EvalOptions
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Benchmarks;
+using EfficientNetLab.Data;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
 
@@ -27,7 +28,7 @@ internal static class BenchCommand
         var backend = CommonOptions.Backend();
         var model = CommonOptions.Model(required: true);
         var tag = new Option<string>("--weights-tag") { Description = "Whose eval preset: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
-        var data = new Option<string?>("--data", "-d") { Description = "Folder of images (.jpg .jpeg .png .gif .bmp .webp), read in name order." };
+        var data = new Option<string?>("--data", "-d") { Description = "Folder of images: flat (name order) or an ImageFolder (all its images, torchvision's order)." };
         var limit = new Option<int>("--limit") { Description = "Use only the first N images (0: all).", DefaultValueFactory = _ => 0 };
         var passes = new Option<int>("--passes") { Description = "Times each image is processed in the timed run.", DefaultValueFactory = _ => 3 };
         var workers = new Option<int>("--workers") { Description = "Parallel worker threads, each with its own buffers.", DefaultValueFactory = _ => 1 };
@@ -59,8 +60,10 @@ internal static class BenchCommand
                 var preset = overrides.Apply(parse, CheckpointRegistry.Get(parse.GetValue(model)!, parse.GetValue(tag)!).Preset);
                 var folder = parse.GetValue(data) ?? throw new ArgumentException("--preprocess needs --data FOLDER.");
                 var preprocessor = new Preprocessor(preset, overrides.Decoder(parse), applyExifOrientation: parse.GetValue(exif));
-                var result = PreprocessBenchmark.Run(preprocessor, PreprocessBenchmark.ListImages(folder, parse.GetValue(limit)),
-                    parse.GetValue(workers), parse.GetValue(passes));
+                var images = ImageFolder.List(folder);
+                foreach (var w in images.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
+                var files = parse.GetValue(limit) is > 0 and var n ? images.Paths.Take(n).ToList() : images.Paths;
+                var result = PreprocessBenchmark.Run(preprocessor, files, parse.GetValue(workers), parse.GetValue(passes));
                 Report(output, asJson, parse.GetValue(model)!, preprocessor, result);
                 return 0;
             }

@@ -26,7 +26,8 @@ internal static class DataCommand
         var json = CommonOptions.Json();
         var command = new Command("fashion-mnist",
             "Export Fashion-MNIST (Debian: apt-get install dataset-fashion-mnist) as an ImageFolder of 28×28 grayscale PNGs; " +
-            "splits already exported are skipped.") { outDir, split, limit, source, json };
+            "class folders are named after the classes (they map onto a checkpoint's classes by name), classes.txt lists them " +
+            "in label order (--class-map); splits already exported are skipped.") { outDir, split, limit, source, json };
         command.SetAction(parse =>
         {
             bool asJson = parse.GetValue(json);

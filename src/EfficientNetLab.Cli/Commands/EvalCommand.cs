@@ -56,7 +56,7 @@ internal static class EvalCommand
             {
                 using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
                 loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
-                var dataset = DatasetIndex.Open(parse.GetValue(data)!, loaded.ClassNames, parse.GetValue(classMap));
+                var dataset = DatasetIndex.Open(parse.GetValue(data)!, loaded, parse.GetValue(classMap));
                 foreach (var w in dataset.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
                 var options = new EvalOptions
                 {

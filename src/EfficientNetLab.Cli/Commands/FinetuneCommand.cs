@@ -10,8 +10,13 @@ internal static class FinetuneCommand
     public static Command Create(Output output)
     {
         var model = new Option<string>("--model", "-m") { Description = "Variant to train (b0…b7, v2_s, v2_m, v2_l).", DefaultValueFactory = _ => "b0" };
-        var weights = new Option<string?>("--weights", "-w") { Description = "Start from this checkpoint or published tag (classifier replaced); default: random init." };
+        var weights = new Option<string?>("--weights", "-w") { Description = "Start from this checkpoint or published tag (classifier replaced; its preset is the default preset); default: random init with the ImageNet preset (resize 256 bicubic, crop 224)." };
         var data = new Option<string>("--data", "-d") { Description = "Training ImageFolder (one sub-folder per class).", Required = true };
+        var classMap = new Option<string?>("--class-map")
+        {
+            Description = "timm class map: a .txt file with one class folder name per line; it sets the checkpoint's class order " +
+                          "(default: the dataset's own mapping, sorted folders as torchvision's ImageFolder).",
+        };
         var outDir = new Option<string>("--out", "-o") { Description = "Run folder: per-epoch checkpoints, then model.pth + model.json. Rerun to resume.", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 5 };
         var batchSize = CommonOptions.BatchSize(128, "Images per step.");
@@ -30,7 +35,7 @@ internal static class FinetuneCommand
         var overrides = new PresetOverrides();
         var command = new Command("finetune", "Train or fine-tune a variant on an ImageFolder; the result carries its classes and preset, ready for effnet eval.")
         {
-            model, weights, data, outDir, epochs, batchSize, lr, weightDecay, smoothing, noFlip, dropPath, dropout, channelsLast, seed, workers, device, limit, json,
+            model, weights, data, classMap, outDir, epochs, batchSize, lr, weightDecay, smoothing, noFlip, dropPath, dropout, channelsLast, seed, workers, device, limit, json,
         };
         overrides.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -38,10 +43,10 @@ internal static class FinetuneCommand
             bool asJson = parse.GetValue(json);
             try
             {
-                var basePreset = new EvalPreset(224, 256, Interpolation.Bicubic, EvalPreset.ImageNetMean, EvalPreset.ImageNetStd);
+                var basePreset = await FineTuner.DefaultPresetAsync(parse.GetValue(model)!, parse.GetValue(weights), ct);
                 var options = new FineTuneOptions
                 {
-                    Variant = parse.GetValue(model)!, InitWeights = parse.GetValue(weights), TrainDir = parse.GetValue(data)!,
+                    Variant = parse.GetValue(model)!, InitWeights = parse.GetValue(weights), TrainDir = parse.GetValue(data)!, ClassMap = parse.GetValue(classMap),
                     OutDir = parse.GetValue(outDir)!, Preset = overrides.Apply(parse, basePreset), Epochs = parse.GetValue(epochs),
                     BatchSize = parse.GetValue(batchSize), LearningRate = parse.GetValue(lr), WeightDecay = parse.GetValue(weightDecay),
                     LabelSmoothing = parse.GetValue(smoothing), HorizontalFlip = !parse.GetValue(noFlip),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using EfficientNetLab.Data;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
@@ -12,7 +13,11 @@ internal static class PredictCommand
     {
         var model = CommonOptions.Model(required: false);
         var weights = CommonOptions.Weights("default");
-        var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images")
+        {
+            Description = "Image files or folders to classify; a folder is read flat, or as an ImageFolder when its subfolders hold images.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var topk = new Option<int>("--topk", "-k") { Description = "How many classes to show per image.", DefaultValueFactory = _ => 5 };
         var overrides = new PresetOverrides();
         var backend = CommonOptions.Backend();
@@ -33,7 +38,7 @@ internal static class PredictCommand
                 using var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse), parse.GetValue(backend));
                 var k = parse.GetValue(topk);
                 var results = new JsonArray();
-                foreach (var path in parse.GetValue(images)!)
+                foreach (var path in Expand(parse.GetValue(images)!, output))
                 {
                     var prediction = predictor.Classify(path, k);
                     if (asJson)
@@ -67,5 +72,21 @@ internal static class PredictCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Files as given; folders replaced by their images, read by the same rule as every dataset folder.</summary>
+    private static IEnumerable<string> Expand(IEnumerable<string> paths, Output output)
+    {
+        foreach (var path in paths)
+        {
+            if (!Directory.Exists(path))
+            {
+                yield return path;
+                continue;
+            }
+            var listing = ImageFolder.List(path);
+            foreach (var w in listing.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
+            foreach (var image in listing.Paths) yield return image;
+        }
     }
 }

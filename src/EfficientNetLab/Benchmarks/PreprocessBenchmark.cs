@@ -19,21 +19,6 @@ public sealed record PreprocessBenchmarkResult(int Workers, int Files, int Passe
 /// </summary>
 public static class PreprocessBenchmark
 {
-    public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp"];
-
-    /// <summary>The images in <paramref name="directory"/> sorted by name (ordinal, as Python sorts), the first
-    /// <paramref name="limit"/> of them when positive.</summary>
-    public static IReadOnlyList<string> ListImages(string directory, int limit = 0)
-    {
-        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: no such directory.");
-        var files = Directory.EnumerateFiles(directory)
-            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (files.Count == 0) throw new ArgumentException($"{directory}: no images ({string.Join(", ", ImageExtensions)}).");
-        return limit > 0 ? files.Take(limit).ToList() : files;
-    }
-
     /// <summary>
     /// Every worker first processes its share of the distinct files once, untimed (JIT, buffers, coefficient
     /// tables, page cache); then all start together and the clock runs until the last one finishes.

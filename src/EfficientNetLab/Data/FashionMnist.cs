@@ -29,7 +29,10 @@ public static class FashionMnist
     public static IReadOnlyList<string> Classes { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    /// <summary>Class folder names: '/' cannot be in a file name, and spaces make shell work awkward.</summary>
+    /// <summary>
+    /// Class folder names: the class names with '/' (impossible in a file name) and spaces (awkward in a shell) as
+    /// '_', so that the folders map onto a checkpoint's classes by name (<see cref="LabelMapping.ClassNames"/>).
+    /// </summary>
     public static IReadOnlyList<string> FolderNames { get; } = Classes.Select(c => c.Replace('/', '_').Replace(' ', '_')).ToArray();
 
     /// <summary>Reads "train" (60,000 images) or "test" (10,000) from <c>{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]</c>.</summary>

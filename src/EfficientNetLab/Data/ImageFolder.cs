@@ -1,5 +1,8 @@
 namespace EfficientNetLab.Data;
 
+/// <summary>What <see cref="ImageFolder.List"/> found: the image paths, and whether they came from class folders.</summary>
+public sealed record ImageListing(string Root, IReadOnlyList<string> Paths, bool ClassFolders, IReadOnlyList<string> Warnings);
+
 /// <summary>
 /// torchvision's <c>ImageFolder</c> discovery: every immediate subfolder of the root is a class, classes in
 /// sorted order, images found recursively inside each class folder — so that the classes, labels and sample
@@ -18,6 +21,27 @@ public static class ImageFolder
     /// <summary>Image files directly in a folder (not in subfolders), sorted.</summary>
     internal static List<string> ImagesIn(string dir) =>
         Directory.EnumerateFiles(dir, "*", AllEntries).Where(IsImageFile).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// The images of a folder, for commands that take images rather than a labelled dataset (<c>predict</c>,
+    /// <c>bench --preprocess</c>, <c>#!classify</c>). A folder whose subfolders hold images is an ImageFolder: every
+    /// sample, in torchvision's order (images lying beside the class folders are left out with a warning, as
+    /// <c>eval</c> leaves them out). Any other folder is flat: the images directly in it, sorted.
+    /// </summary>
+    public static ImageListing List(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: folder not found.");
+        var flat = ImagesIn(dir);
+        var tree = Scan(dir);
+        if (tree.Samples.Count == 0)
+            return flat.Count > 0 ? new ImageListing(dir, flat, ClassFolders: false, [])
+                : throw new InvalidDataException($"{dir}: no images ({string.Join(' ', Extensions)}) in it or in class folders below it.");
+        return new ImageListing(dir, tree.Samples.Select(s => s.Path).ToList(), ClassFolders: true,
+            flat.Count > 0 ? [LooseImagesWarning(dir, flat.Count)] : []);
+    }
+
+    internal static string LooseImagesWarning(string dir, int count) =>
+        $"{count} image(s) directly in {dir} are in no class folder and are left out, as torchvision does.";
 
     /// <summary>
     /// Classes and samples labelled by sorted class order (<see cref="LabelMapping.SortedFolders"/>). Where

@@ -14,6 +14,13 @@ public sealed record EvalPreset(int CropSize, int ResizeSize, Interpolation Inte
     public static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     public static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>
+    /// The classic ImageNet eval transform (resize 256 bicubic, crop 224, ImageNet mean/std; torchvision's B0
+    /// preset). Fine-tuning uses it when neither its starting weights nor the options say otherwise; a variant's
+    /// default preset is another thing: <see cref="Weights.CheckpointRegistry.Default"/>'s.
+    /// </summary>
+    public static readonly EvalPreset ImageNet = new(224, 256, Interpolation.Bicubic, ImageNetMean, ImageNetStd);
+
     /// <summary>timm's view of the same transform: crop / resize.</summary>
     public double CropPct => (double)CropSize / ResizeSize;
 

@@ -15,6 +15,8 @@ namespace EfficientNetLab.Training;
 public sealed record FineTuneOptions
 {
     public required string TrainDir { get; init; }
+    /// <summary>timm's class map file: the class order of the checkpoint (see <see cref="LabelMapping.ClassMap"/>); null: the dataset's own mapping.</summary>
+    public string? ClassMap { get; init; }
     public required string OutDir { get; init; }
     public required EvalPreset Preset { get; init; }
     public string Variant { get; init; } = "b0";
@@ -58,12 +60,17 @@ public static class FineTuner
         Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(o.OutDir);
-        var dataset = DatasetIndex.Open(o.TrainDir);
-        var classes = dataset.Classes;
         var device = ComputeDevice.Resolve(o.Device);
         torch.manual_seed(o.Seed);
-
-        using var model = await InitialModel(o, classes.Count, log, cancellationToken);
+        DatasetIndex dataset;
+        EfficientNet initial;
+        using (var start = o.InitWeights is null ? null : await ModelLoader.LoadAsync(o.Variant, o.InitWeights, cancellationToken: cancellationToken))
+        {
+            (dataset, var keepClassifier) = TrainingSet(o, start);
+            initial = InitialModel(o, dataset.Classes.Count, start, keepClassifier, log);
+        }
+        var classes = dataset.Classes;
+        using var model = initial;
         model.to(device);
         var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
 
@@ -135,7 +142,45 @@ public static class FineTuner
         return new FineTuneResult(final, o.Epochs, loss, accuracy, Completed: true);
     }
 
-    private static async Task<EfficientNet> InitialModel(FineTuneOptions o, int numClasses, Action<string>? log, CancellationToken ct)
+    /// <summary>
+    /// The preset to train with when the options give none, as timm's train.py takes the pretrained config: the
+    /// starting weights' preset, or <see cref="EvalPreset.ImageNet"/> from random init.
+    /// </summary>
+    public static async Task<EvalPreset> DefaultPresetAsync(string variant, string? initWeights, CancellationToken cancellationToken = default)
+    {
+        if (initWeights is null) return EvalPreset.ImageNet;
+        using var start = await ModelLoader.LoadAsync(variant, initWeights, cancellationToken: cancellationToken);
+        return start.Preset;
+    }
+
+    /// <summary>
+    /// The training labels, and whether the starting classifier already means them. A starting checkpoint that names
+    /// its classes keeps its classifier when the folders map onto those classes as eval would map them (by name, by
+    /// number, or by a class map of as many classes), so a run continued or a sample fine-tuned on a fresh export keeps
+    /// its class order; a checkpoint without names keeps it when the class counts agree. Otherwise the classes are
+    /// the dataset's own and the classifier starts from torchvision's init.
+    /// </summary>
+    private static (DatasetIndex Dataset, bool KeepClassifier) TrainingSet(FineTuneOptions o, LoadedModel? start)
+    {
+        if (start is { ClassNamesKnown: true })
+        {
+            try
+            {
+                var mapped = DatasetIndex.Open(o.TrainDir, start, o.ClassMap);
+                if (mapped.Mapping is LabelMapping.ClassNames or LabelMapping.NumberedFolders ||
+                    (mapped.Mapping == LabelMapping.ClassMap && mapped.Classes.Count == start.Model.NumClasses))
+                    return (mapped, true);
+            }
+            catch (ClassMappingException)
+            {
+                // Other classes than the checkpoint's: a new task, and a new classifier.
+            }
+        }
+        var own = DatasetIndex.Open(o.TrainDir, classMap: o.ClassMap);
+        return (own, start is { ClassNamesKnown: false } && start.Model.NumClasses == own.Classes.Count);
+    }
+
+    private static EfficientNet InitialModel(FineTuneOptions o, int numClasses, LoadedModel? start, bool keepClassifier, Action<string>? log)
     {
         // Regularizers only act in training, so a checkpoint trained with other values loads into the standard variant.
         var variant = EfficientNetVariants.Get(o.Variant);
@@ -145,20 +190,18 @@ public static class FineTuner
             Dropout = o.Dropout ?? variant.Dropout,
         };
         var model = new EfficientNet(variant, numClasses);
-        if (o.InitWeights is null) return model;
-        using var pretrained = await ModelLoader.LoadAsync(o.Variant, o.InitWeights, cancellationToken: ct);
-        // The classifier is taken too when it has this dataset's class count (continuing a run); otherwise the new head
-        // starts from torchvision's init.
+        if (start is null) return model;
         using var _ = no_grad();
         var target = model.state_dict();
         int copied = 0;
-        foreach (var (key, value) in pretrained.Model.state_dict())
+        foreach (var (key, value) in start.Model.state_dict())
         {
-            if (key.StartsWith("classifier.", StringComparison.Ordinal) && value.shape[0] != numClasses) continue;
+            if (!keepClassifier && key.StartsWith("classifier.", StringComparison.Ordinal)) continue;
             target[key].copy_(value);
             copied++;
         }
-        log?.Invoke($"initialised {copied} tensors from {pretrained.WeightsDescription}");
+        log?.Invoke($"initialised {copied} tensors from {start.WeightsDescription}" +
+                    (keepClassifier ? ", classifier included" : "; the classifier is new"));
         return model;
     }
 

@@ -17,7 +17,7 @@ public static class CheckpointRegistry
 
     public static IReadOnlyList<PublishedWeights> All => entries.Value;
 
-    /// <summary>The checkpoints of one variant, the default (first listed, like torchvision's DEFAULT) first.</summary>
+    /// <summary>The checkpoints of one variant, in the registry's order (torchvision's enum order).</summary>
     public static IEnumerable<PublishedWeights> ForVariant(string variant)
     {
         var name = EfficientNetVariants.Get(variant).Name;
@@ -25,20 +25,24 @@ public static class CheckpointRegistry
     }
 
     /// <summary>
+    /// A variant's default weights, as torchvision's <c>Weights.DEFAULT</c>: the published entry with the highest
+    /// top-1 (<c>EfficientNet_B1_Weights.IMAGENET1K_V2</c> for B1). Its preset is the variant's default preset:
+    /// the one used for files that carry none and for <c>--weights random</c>.
+    /// </summary>
+    public static PublishedWeights Default(string variant) => ForVariant(variant).MaxBy(w => w.Acc1)
+        ?? throw new InvalidDataException($"The weights registry has no entry for {variant}.");
+
+    /// <summary>
     /// Resolves <c>imagenet1k_v1</c>, <c>IMAGENET1K_V2</c>, <c>default</c> or torchvision's full enum name for a variant.
     /// </summary>
     public static PublishedWeights Get(string variant, string tag = "default")
     {
-        var candidates = ForVariant(variant).ToList();
         var t = tag.Trim();
         int dot = t.LastIndexOf('.');
         if (dot >= 0) t = t[(dot + 1)..];
         t = t.ToLowerInvariant();
-        if (t == "default")
-        {
-            // torchvision's DEFAULT is the best published weight of the variant.
-            return candidates.OrderByDescending(w => w.Acc1).First();
-        }
+        if (t == "default") return Default(variant);
+        var candidates = ForVariant(variant).ToList();
         return candidates.FirstOrDefault(w => w.Tag == t) ?? throw new ArgumentException(
             $"efficientnet_{EfficientNetVariants.Get(variant).Name} has no '{tag}' weights. " +
             $"Available: {string.Join(", ", candidates.Select(w => w.Tag))}.", nameof(tag));

@@ -5,12 +5,18 @@ using TorchSharp;
 
 namespace EfficientNetLab.Weights;
 
-/// <summary>A model ready to use, with what is known about its weights and where it runs.</summary>
+/// <summary>
+/// A model ready to use, with what is known about its weights and where it runs. <see cref="ClassNames"/> always
+/// has one name per class for display; <see cref="ClassNamesKnown"/> says whether the checkpoint named them (a
+/// sidecar, safetensors metadata, a torchvision file) or they are stand-ins (<c>class 0</c>…, or ImageNet's for a
+/// 1000-class plain state dict or random init), which a dataset's folders are never matched against.
+/// </summary>
 public sealed record LoadedModel(
     EfficientNet Model,
     string WeightsDescription,
     string? WeightsPath,
     IReadOnlyList<string> ClassNames,
+    bool ClassNamesKnown,
     EvalPreset Preset,
     PublishedWeights? Published) : IDisposable
 {
@@ -54,11 +60,10 @@ public static class ModelLoader
         if (weights.Equals("random", StringComparison.OrdinalIgnoreCase))
         {
             var v = EfficientNetVariants.Get(variant ?? throw new ArgumentException("--weights random needs --model."));
-            var published = CheckpointRegistry.ForVariant(v.Name).FirstOrDefault();
             var model = new EfficientNet(v);
             model.eval();
-            return new LoadedModel(model, "random init (torchvision's initialisation)", null, ImageNetClasses.Names,
-                published?.Preset ?? DefaultPreset(v), null);
+            return new LoadedModel(model, "random init (torchvision's initialisation)", null, ImageNetClasses.Names, ClassNamesKnown: false,
+                CheckpointRegistry.Default(v.Name).Preset, null);
         }
 
         string path;
@@ -76,14 +81,14 @@ public static class ModelLoader
         using var sd = Checkpoint.Read(path);
         var loaded = Checkpoint.Build(sd, variant);
         var meta = sd.Metadata;
+        if (meta.ClassNames is { } named && named.Count != loaded.NumClasses)
+            throw new CheckpointException(path, $"its metadata names {named.Count} classes but its classifier has {loaded.NumClasses}.");
         var classes = meta.ClassNames ?? (loaded.NumClasses == 1000
             ? ImageNetClasses.Names
             : Enumerable.Range(0, loaded.NumClasses).Select(i => $"class {i}").ToArray());
-        var preset = meta.Preset ?? CheckpointRegistry.ForVariant(loaded.Variant.Name).FirstOrDefault()?.Preset ?? DefaultPreset(loaded.Variant);
+        var preset = meta.Preset ?? CheckpointRegistry.Default(loaded.Variant.Name).Preset;
         var description = meta.Published is { } p ? $"{p.TorchvisionName} ({p.FileName})" : Path.GetFileName(path);
-        return new LoadedModel(loaded, description, Path.GetFullPath(path), classes, preset, meta.Published);
+        return new LoadedModel(loaded, description, Path.GetFullPath(path), classes, ClassNamesKnown: meta.ClassNames is not null,
+            preset, meta.Published);
     }
-
-    private static EvalPreset DefaultPreset(EfficientNetVariant v) =>
-        new(224, 256, Interpolation.Bicubic, EvalPreset.ImageNetMean, EvalPreset.ImageNetStd);
 }

@@ -20,6 +20,18 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public async Task Preprocess_bench_and_predict_read_an_ImageFolder_like_a_flat_folder()
+    {
+        // The shipped Fashion-MNIST images are class folders; their first images in torchvision's order are Ankle boots.
+        var bench = await Support.Cli.JsonAsync("bench", "--preprocess", "--model", "b0", "--data", Repo.SampleImages, "--limit", "3", "--passes", "1");
+        Assert.Equal(3, (int)bench["files"]!);
+        var predict = await Support.Cli.JsonAsync("predict", "--weights", Repo.SampleCheckpoint, "--topk", "1", Repo.SampleImages);
+        var images = predict["predictions"]!.AsArray().Select(p => (string)p!["image"]!).ToList();
+        Assert.Equal(EfficientNetLab.Data.ImageFolder.Scan(Repo.SampleImages).Samples.Select(s => s.Path), images);
+        Assert.Equal(500, images.Count);
+    }
+
+    [Fact]
     public async Task Preprocess_bench_without_data_says_what_is_missing()
     {
         var (code, stdout, stderr) = await Support.Cli.RunAsync("bench", "--preprocess", "--model", "b0", "--json");

@@ -81,7 +81,7 @@ public class FashionMnistTests
         var outDir = Directory.CreateTempSubdirectory("effnet-fmnist").FullName;
         var export = FashionMnist.Export(outDir, "test", limit: 50);
 
-        var byName = DatasetIndex.Open(export.Directory, FashionMnist.Classes);
+        var byName = DatasetIndex.Open(export.Directory, FashionMnist.Classes.Count, FashionMnist.Classes);
         Assert.Equal(LabelMapping.ClassNames, byName.Mapping);
         var byMap = DatasetIndex.Open(export.Directory, classMap: Path.Combine(outDir, "classes.txt"));
         Assert.Equal(LabelMapping.ClassMap, byMap.Mapping);

@@ -88,27 +88,17 @@ public class ImageFolderTests
         };
         foreach (var wnid in expected.Keys) t.Image($"{wnid}/{wnid}_1.JPEG");
 
-        foreach (var classNames in new[] { null, ImageNetClasses.Names })
+        // No model, a torchvision checkpoint (ImageNet's names), a plain 1000-class state dict (no names).
+        foreach (var index in new[] { DatasetIndex.Open(t.Root), DatasetIndex.Open(t.Root, 1000, ImageNetClasses.Names), DatasetIndex.Open(t.Root, 1000, null) })
         {
-            var index = DatasetIndex.Open(t.Root, classNames);
             Assert.Equal(LabelMapping.Wnids, index.Mapping);
             Assert.Equal(1000, index.Classes.Count);
             Assert.All(index.Samples, s => Assert.Equal(expected[Path.GetFileName(Path.GetDirectoryName(s.Path))!], s.Label));
             Assert.Equal("tench", index.Classes[index.Samples[0].Label]);
             Assert.Empty(index.Warnings);
         }
-    }
-
-    [Fact]
-    public void Wnid_folders_with_a_fine_tuned_model_keep_sorted_order()
-    {
-        var t = new DatasetTree();
-        t.Image("n03888257/1.png");
-        t.Image("n01440764/1.png");
-        var index = DatasetIndex.Open(t.Root, ["parachute", "fish", "other"]);
-        Assert.Equal(LabelMapping.SortedFolders, index.Mapping);
-        Assert.Equal([0, 1], index.Samples.Select(s => s.Label));
-        Assert.Contains(index.Warnings, w => w.Contains("2 class folders but the model has 3 classes"));
+        // A 10-class model without names: wnids say nothing about its classes, so torchvision's sorted order.
+        Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(t.Root, 10, null).Mapping);
     }
 
     [Fact]
@@ -120,7 +110,7 @@ public class ImageFolderTests
         t.Image("cardigan/1.png");
         t.Image("CARDIGAN/1.png");
 
-        var index = DatasetIndex.Open(t.Root, ImageNetClasses.Names);
+        var index = DatasetIndex.Open(t.Root, 1000, ImageNetClasses.Names);
         Assert.Equal(LabelMapping.ClassNames, index.Mapping);
         // Sorted folders: CARDIGAN, English_springer, Tench, cardigan. "cardigan" is exactly the sweater (474);
         // "CARDIGAN" matches both the dog (264) and the sweater only loosely, so the first one is taken, with a warning.
@@ -130,15 +120,101 @@ public class ImageFolderTests
     }
 
     [Fact]
-    public void Unknown_folder_names_fall_back_to_sorted_order_without_a_warning_when_the_counts_agree()
+    public void Numbered_folders_map_to_the_class_of_that_index()
+    {
+        var t = new DatasetTree();
+        foreach (var n in new[] { "0", "2", "7", "10", "11" }) t.Image($"{n}/1.png");
+        string[] names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+
+        // torchvision's ImageFolder would number these 0, 10, 11, 2, 7 by sorted name.
+        foreach (var index in new[] { DatasetIndex.Open(t.Root, 12, names), DatasetIndex.Open(t.Root, 12, null) })
+        {
+            Assert.Equal(LabelMapping.NumberedFolders, index.Mapping);
+            Assert.Equal(12, index.Classes.Count);
+            Assert.All(index.Samples, s => Assert.Equal(int.Parse(Path.GetFileName(Path.GetDirectoryName(s.Path))!), s.Label));
+        }
+        Assert.Equal("h", DatasetIndex.Open(t.Root, 12, names).Classes[7]);
+
+        // A number past the model's classes is no class index: a checkpoint with names stops, one without sorts.
+        Assert.Contains("--class-map", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 11, names[..11])).Message);
+        Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(t.Root, 11, null).Mapping);
+        // With no model the folders must be 0…N-1 themselves; leading zeros (GTSRB's 00000…) count.
+        Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(t.Root).Mapping);
+        var padded = new DatasetTree();
+        foreach (var n in new[] { "00002", "00000", "00001" }) padded.Image($"{n}/1.png");
+        var gtsrb = DatasetIndex.Open(padded.Root);
+        Assert.Equal(LabelMapping.NumberedFolders, gtsrb.Mapping);
+        Assert.Equal(["0", "1", "2"], gtsrb.Classes);
+        // "1" and "01" name the same number twice.
+        padded.Image("1/1.png");
+        Assert.Equal(LabelMapping.SortedFolders, DatasetIndex.Open(padded.Root).Mapping);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_names_its_classes_over_other_folders_stops_and_names_the_class_map_option()
+    {
+        var t = new DatasetTree();
+        t.Image("apple/1.png");
+        t.Image("dog/1.png");
+        t.Image("jacket/1.png");
+
+        var none = Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "bird", "fish"])).Message;
+        Assert.Contains("none of its 3 class folders", none);
+        Assert.Contains("apple, dog, jacket", none);
+        Assert.Contains("cat, bird, fish", none);
+        Assert.Contains("--class-map", none);
+        Assert.Contains("only 1 of its 3 class folders", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 3, ["cat", "dog", "fish"])).Message);
+
+        // ImageNet's 1000 names are cut short, and a 10-class checkpoint over ImageNet wnids is no exception.
+        var imagenet = Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(t.Root, 1000, ImageNetClasses.Names)).Message;
+        Assert.Contains("tench, goldfish", imagenet);
+        Assert.Contains("(988 more)", imagenet);
+        var w = new DatasetTree();
+        w.Image("n03888257/1.png");
+        w.Image("n01440764/1.png");
+        Assert.Contains("--class-map", Assert.Throws<ClassMappingException>(() => DatasetIndex.Open(w.Root, 3, ["parachute", "fish", "other"])).Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_without_class_names_takes_torchvisions_sorted_order()
     {
         var t = new DatasetTree();
         t.Image("dogs/1.png");
         t.Image("cats/1.png");
-        var index = DatasetIndex.Open(t.Root, ["dog", "cat"]);
+
+        var index = DatasetIndex.Open(t.Root, 2, null);
         Assert.Equal(LabelMapping.SortedFolders, index.Mapping);
         Assert.Equal(["cats", "dogs"], index.Classes);
+        Assert.Equal([0, 1], index.Samples.Select(s => s.Label));
         Assert.Empty(index.Warnings);
+        Assert.Contains(DatasetIndex.Open(t.Root, 3, null).Warnings, w => w.Contains("2 class folders but the model has 3 classes"));
+        Assert.Contains("--class-map", Assert.Throws<InvalidDataException>(() => DatasetIndex.Open(t.Root, 1, null)).Message);
+    }
+
+    [Fact]
+    public void Listing_a_folder_reads_it_flat_or_as_an_ImageFolder()
+    {
+        var t = new DatasetTree();
+        t.Image("flat/b.png");
+        t.Image("flat/a.JPG");
+        t.Text("flat/a.gif"); // not one of torchvision's extensions
+        t.Folder("flat/.ipynb_checkpoints");
+        var flat = ImageFolder.List(t["flat"]);
+        Assert.False(flat.ClassFolders);
+        Assert.Equal([t["flat/a.JPG"], t["flat/b.png"]], flat.Paths);
+        Assert.Empty(flat.Warnings);
+
+        t.Image("tree/dog/2.png");
+        t.Image("tree/cat/x/1.png");
+        t.Image("tree/stray.png");
+        var tree = ImageFolder.List(t["tree"]);
+        Assert.True(tree.ClassFolders);
+        Assert.Equal(ImageFolder.Scan(t["tree"]).Samples.Select(s => s.Path), tree.Paths);
+        Assert.Equal([t["tree/cat/x/1.png"], t["tree/dog/2.png"]], tree.Paths);
+        Assert.Contains("in no class folder", Assert.Single(tree.Warnings));
+
+        Assert.Contains("no images", Assert.Throws<InvalidDataException>(() => ImageFolder.List(t.Folder("empty"))).Message);
+        Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.List(t["nope"]));
     }
 
     [Fact]

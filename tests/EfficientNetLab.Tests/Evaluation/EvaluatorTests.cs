@@ -44,7 +44,7 @@ public class EvaluatorTests
     {
         var (root, good, bad) = SaltedFolder();
         using var loaded = await FixtureModel();
-        var dataset = DatasetIndex.Open(root, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(root, loaded);
         var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Workers = 2 });
         Assert.True(result.Completed);
         Assert.Equal(good, result.Metrics.Images);
@@ -57,7 +57,7 @@ public class EvaluatorTests
     {
         var (root, _, bad) = SaltedFolder();
         using var loaded = await FixtureModel();
-        var dataset = DatasetIndex.Open(root, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(root, loaded);
         var e = await Assert.ThrowsAsync<ImageDecodeException>(() =>
             Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 8, Strict = true }));
         Assert.Contains(e.Path, bad);
@@ -77,7 +77,7 @@ public class EvaluatorTests
         var outDir = Path.Combine(root, "..", Path.GetFileName(root) + "-out");
         using (var loaded = await FixtureModel())
         {
-            var dataset = DatasetIndex.Open(root, loaded.ClassNames);
+            var dataset = DatasetIndex.Open(root, loaded);
             await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 4, OutDir = outDir });
         }
         // torchvision's own pipeline on the same folder: ImageFolder + the B0 preset + the same checkpoint.
@@ -103,7 +103,7 @@ public class EvaluatorTests
     {
         var (root, _, _) = SaltedFolder();
         using var loaded = await FixtureModel();
-        var dataset = DatasetIndex.Open(root, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(root, loaded);
         var full = await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, OutDir = root + "-full" });
 
         var outDir = root + "-resumed";

@@ -45,7 +45,7 @@ public class FineTunerTests
         using var loaded = await ModelLoader.LoadAsync(null, done.CheckpointPath);
         Assert.Equal(10, loaded.Model.NumClasses);
         Assert.Equal(Tiny, loaded.Preset);
-        var dataset = DatasetIndex.Open(data, loaded.ClassNames);
+        var dataset = DatasetIndex.Open(data, loaded);
         Assert.Equal(LabelMapping.ClassNames, dataset.Mapping);
         var result = await Evaluator.RunAsync(loaded, dataset.Samples, new EvalOptions { BatchSize = 32 });
         Assert.Equal(dataset.Samples.Count, result.Metrics.Images);
@@ -69,6 +69,58 @@ public class FineTunerTests
         var contiguous = await Train(false);
         var channelsLast = await Train(true);
         Assert.Equal(contiguous.LastLoss, channelsLast.LastLoss, 1e-4);
+    }
+
+    [Fact]
+    public async Task A_named_checkpoint_keeps_its_classifier_and_class_order_only_over_its_own_classes()
+    {
+        // The export's folders sort alphabetically; the sample's classes are in Fashion-MNIST's label order.
+        var data = FashionSubset();
+        async Task<(LoadedModel Model, List<string> Log)> Train(string dir)
+        {
+            var log = new List<string>();
+            var result = await FineTuner.RunAsync(new FineTuneOptions
+            {
+                TrainDir = dir, OutDir = Directory.CreateTempSubdirectory("effnet-ft-head").FullName, Preset = Tiny, Epochs = 1,
+                InitWeights = Repo.SampleCheckpoint, Limit = 16, BatchSize = 16, WarmupSteps = 1, LearningRate = 1e-7, Device = "cpu",
+            }, log: log.Add);
+            return (await ModelLoader.LoadAsync(null, result.CheckpointPath), log);
+        }
+        using var sample = await ModelLoader.LoadAsync(null, Repo.SampleCheckpoint);
+
+        var (same, sameLog) = await Train(data);
+        using (same)
+        {
+            Assert.Equal(sample.ClassNames, same.ClassNames);
+            Assert.Contains(sameLog, l => l.Contains("classifier included"));
+            using var drift = (same.Model.state_dict()["classifier.1.bias"] - sample.Model.state_dict()["classifier.1.bias"]).abs().max();
+            Assert.True(drift.item<float>() < 1e-4, $"classifier bias moved by {drift.item<float>()}: rows were not kept in place");
+        }
+
+        // Folders that name none of its classes: a new task, the dataset's own (sorted) classes and a new classifier.
+        var other = Directory.CreateTempSubdirectory("effnet-ft-other").FullName;
+        var fruit = new[] { "apple", "banana", "cherry", "date", "elder", "fig", "grape", "hazel", "iris", "jacket" };
+        var folders = Directory.GetDirectories(data).Order(StringComparer.Ordinal).ToArray();
+        for (int i = 0; i < folders.Length; i++) Directory.Move(folders[i], Path.Combine(other, fruit[i]));
+        var (fresh, freshLog) = await Train(other);
+        using (fresh)
+        {
+            Assert.Equal(fruit, fresh.ClassNames);
+            Assert.Contains(freshLog, l => l.Contains("the classifier is new"));
+        }
+    }
+
+    [Fact]
+    public async Task A_class_map_sets_the_checkpoints_class_order()
+    {
+        var data = FashionSubset();
+        var result = await FineTuner.RunAsync(new FineTuneOptions
+        {
+            TrainDir = data, OutDir = Directory.CreateTempSubdirectory("effnet-ft-map").FullName, Preset = Tiny, Epochs = 1,
+            ClassMap = Path.Combine(Path.GetDirectoryName(data)!, "classes.txt"), Limit = 16, BatchSize = 16, Device = "cpu",
+        });
+        using var loaded = await ModelLoader.LoadAsync(null, result.CheckpointPath);
+        Assert.Equal(FashionMnist.FolderNames, loaded.ClassNames); // label order, not the folders' alphabetical order
     }
 
     [Fact]

@@ -29,7 +29,25 @@ public class CheckpointTests
         using var loaded = await ModelLoader.LoadAsync(null, path);
         Assert.Equal(10, loaded.Model.NumClasses);
         Assert.Equal(names, loaded.ClassNames);
+        Assert.True(loaded.ClassNamesKnown);
         Assert.Equal(preset, loaded.Preset);
+
+        new CheckpointMetadata("b0", 10, names[..3], preset).WriteSidecar(path);
+        Assert.Contains("names 3 classes but its classifier has 10",
+            (await Assert.ThrowsAsync<CheckpointException>(() => ModelLoader.LoadAsync(null, path))).Message);
+    }
+
+    [Fact]
+    public async Task Stand_in_class_names_are_marked_as_such()
+    {
+        // A plain state dict and random init get names to display, never names to match folders against.
+        using var plain = await ModelLoader.LoadAsync("b0", ParityFixtures.Bad("b0_10_classes.pth"));
+        Assert.Equal("class 0", plain.ClassNames[0]);
+        Assert.False(plain.ClassNamesKnown);
+        using var random = await ModelLoader.LoadAsync("b0", "random");
+        Assert.Equal(ImageNetClasses.Names, random.ClassNames);
+        Assert.False(random.ClassNamesKnown);
+        Assert.Equal(CheckpointRegistry.Default("b0").Preset, plain.Preset);
     }
 
     [Fact]
