@@ -3,10 +3,8 @@
 #   ./test.sh          everything: unit + torchvision parity (xunit), the kernel extension (in-process and in a real
 #                      Jupyter), every lesson notebook in a real Jupyter, the host lab, the container (podman)
 #   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps
-# Prerequisites (.ci/run installs them): .NET SDK 10; Debian's python3-torchvision python3-numpy python3-pil
-# python3-skimage python3-onnx dataset-fashion-mnist gcc libturbojpeg0 (without it, the SkiaSharp JPEG fallback); jupyter-notebook python3-nbclient python3-nbconvert
-# python3-ipykernel; chromium, nodejs and npm for the browser checks (playwright-core comes from npm); the
-# lab/container suites install podman & co. themselves.
+# Needs the .NET 10 SDK; installs the Debian packages it needs first (tools/install-test-packages.sh, with sudo when
+# not root; --fast installs only the xunit suite's). The lab and container suites install podman & co. themselves.
 set -uo pipefail
 cd "$(dirname "$0")" || exit 1
 
@@ -15,8 +13,10 @@ fast=0
 config=Release
 ((fast)) && config=Debug
 
-if ! /usr/bin/python3 -c "import torch, torchvision, numpy" 2>/dev/null; then
-  echo "test.sh: /usr/bin/python3 lacks torch/torchvision/numpy; run: apt-get install python3-torchvision python3-numpy" >&2
+packages=(tools/install-test-packages.sh)
+((fast)) && packages+=(--fast)
+if ! "${packages[@]}"; then
+  echo "test.sh: installing the Debian packages the tests need failed (tools/install-test-packages.sh)" >&2
   exit 2
 fi
 

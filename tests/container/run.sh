@@ -70,7 +70,7 @@ buildah rm --all >/dev/null 2>&1 || true
 
 echo "== lint"
 check "dockerfilelint Dockerfile" "$lint" Dockerfile
-check "shellcheck" shellcheck -x lab.sh handouts.sh test.sh docker/*.sh tests/checks.sh tests/container/run.sh tests/lab/run.sh tests/browser/*.sh tests/bench/*.sh .ci/run
+check "shellcheck" shellcheck -x lab.sh handouts.sh test.sh docker/*.sh tests/checks.sh tests/container/run.sh tests/lab/run.sh tests/browser/*.sh tests/bench/*.sh tools/*.sh .ci/run
 
 echo "== image"
 base=localhost/effnet-test-base:bookworm
@@ -116,6 +116,8 @@ no_host_keys() {
   [[ -z "$keys" ]]
 }
 check "no SSH host keys in the image" no_host_keys
+# README: "docker run … efficientnet-lab effnet models  # arguments replace Jupyter" (the docs test exempts it for this).
+check "arguments replace Jupyter: effnet models" podman run --rm "$image" effnet models
 
 echo "== Jupyter in the container"
 work=$tmp/work

@@ -48,7 +48,8 @@ internal static class WeightsCommand
     {
         var variant = new Argument<string?>("variant") { Description = "Variant whose published weights to fetch (b0…b7, v2_s, v2_m, v2_l).", Arity = ArgumentArity.ZeroOrOne };
         var tag = new Option<string>("--tag") { Description = "Which published weights: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
-        var url = new Option<Uri?>("--url") { Description = "Download this URL instead (checked with torch.hub's file-name hash rule)." };
+        // A string, parsed below: System.CommandLine 2.0 has no Uri parser and rejected every URL.
+        var url = new Option<string?>("--url") { Description = "Download this http(s) URL instead (checked with torch.hub's file-name hash rule)." };
         var outPath = new Option<string?>("--output", "-o") { Description = "Where to write the file (default: the torch-hub cache)." };
         var baseUrl = CommonOptions.BaseUrl();
         var json = CommonOptions.Json();
@@ -60,9 +61,11 @@ internal static class WeightsCommand
             {
                 var downloader = new WeightsDownloader();
                 string path;
-                var u = parse.GetValue(url);
-                if (u is not null)
+                if (parse.GetValue(url) is { } text)
                 {
+                    var u = ParseDownloadUrl(text);
+                    if (parse.GetValue(variant) is { } named)
+                        throw new ArgumentException($"Pass a variant ({named}) or --url, not both.");
                     path = await downloader.DownloadAsync(u, parse.GetValue(outPath), output.DownloadBar(Path.GetFileName(u.LocalPath)), ct);
                 }
                 else
@@ -85,6 +88,12 @@ internal static class WeightsCommand
         });
         return command;
     }
+
+    private static Uri ParseDownloadUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)
+            ? u
+            : throw new ArgumentException($"--url '{text}' is not an absolute http:// or https:// URL; a local file needs no download " +
+                                          "(check it with 'effnet weights verify FILE').");
 
     private static Command Verify(Output output)
     {

@@ -51,8 +51,10 @@ public static class ModelBenchmark
                     var clock = Stopwatch.StartNew();
                     using (var y = forward.Forward(x))
                     {
-                        // Reading a value waits for queued CUDA kernels, so the time covers the whole pass.
-                        y[0, 0].item<float>();
+                        // Reading a value waits for queued CUDA kernels, so the time covers the whole pass. As float32:
+                        // item<float> refuses a float16 element, and --half never ran.
+                        using var first = y[0, 0].to(ScalarType.Float32);
+                        first.item<float>();
                     }
                     if (i >= warmup) times.Add(clock.Elapsed.TotalMilliseconds);
                     progress?.Report($"batch {batch}: {(i < warmup ? "warm-up" : "run")} {i + 1}/{warmup + repeats} {clock.Elapsed.TotalMilliseconds:F1} ms");

@@ -116,7 +116,8 @@ public sealed partial class WeightsDownloader(HttpClient? http = null, string? c
                 progress?.Report(new DownloadProgress(received, total ?? received, clock.Elapsed));
                 sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
-            var expected = HashPrefixOf(target);
+            // torch.hub takes the prefix from the URL's file name; -o may rename the file, and must not lose the check.
+            var expected = HashPrefixOf(Path.GetFileName(url.LocalPath)) ?? HashPrefixOf(target);
             if (expected is { Length: > 0 } && !sha256.StartsWith(expected, StringComparison.Ordinal))
                 throw new WeightsVerificationException(
                     $"Hash check failed for {url}: the file name says sha256 starts with {expected}, the download's is {sha256}. " +

@@ -90,6 +90,41 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
+    public async Task Cli_download_of_a_url_verifies_it_and_writes_the_file()
+    {
+        var url = server.Add(TorchvisionStyleName(checkpoint), checkpoint);
+        var target = Path.Combine(cache, "renamed.pth");
+        var json = await Support.Cli.JsonAsync("weights", "download", "--url", url.ToString(), "-o", target);
+        Assert.Equal(target, (string)json["path"]!);
+        Assert.Equal(checkpoint, await File.ReadAllBytesAsync(target));
+    }
+
+    [Fact]
+    public async Task Cli_download_of_a_url_keeps_the_urls_hash_check_under_another_name()
+    {
+        var corrupt = (byte[])checkpoint.Clone();
+        corrupt[corrupt.Length / 2] ^= 0xFF;
+        var url = server.Add(TorchvisionStyleName(checkpoint), corrupt);
+        var target = Path.Combine(cache, "renamed.pth");
+        var (code, _, stderr) = await Support.Cli.RunAsync("weights", "download", "--url", url.ToString(), "-o", target);
+        Assert.Equal(1, code);
+        Assert.Contains("Hash check failed", stderr);
+        Assert.Empty(Directory.GetFiles(cache));
+    }
+
+    [Theory]
+    [InlineData("efficientnet_b0.pth")]
+    [InlineData("file:///tmp/efficientnet_b0.pth")]
+    public async Task Cli_download_refuses_what_is_not_an_http_url_naming_the_option(string url)
+    {
+        var (code, stdout, stderr) = await Support.Cli.RunAsync("weights", "download", "--url", url, "--json");
+        Assert.Equal(1, code);
+        Assert.Contains($"--url '{url}' is not an absolute http:// or https:// URL", stderr);
+        Assert.NotNull(System.Text.Json.Nodes.JsonNode.Parse(stdout)!["error"]);
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
     public void Hash_prefix_follows_torch_hub()
     {
         Assert.Equal("7f5810bc", WeightsDownloader.HashPrefixOf("efficientnet_b0_rwightman-7f5810bc.pth"));
