@@ -20,7 +20,7 @@ public class EvalSummaryTests
     public async Task A_run_on_a_dataset_index_records_its_mapping_and_one_on_plain_samples_records_none()
     {
         using var loaded = await ModelLoader.LoadAsync(null, Repo.SampleCheckpoint);
-        var data = DatasetIndex.Open(Repo.SampleImages, loaded.ClassNames);
+        var data = DatasetIndex.Open(Repo.SampleImages, loaded);
         var options = new EvalOptions { BatchSize = 8, Limit = 8 };
         var indexed = (await Evaluator.RunAsync(loaded, data, options)).Summary.ToJson();
         Assert.Equal(new EvalCounts(0, 0, 0, 0, data.Mapping).ClassMappingName, (string?)indexed["class_mapping"]);

@@ -40,7 +40,7 @@ public class PlacementTests
         using var loaded = await Sample();
         loaded.Place("cpu", channelsLast: true);
         var placement = loaded.Placement;
-        var data = DatasetIndex.Open(Repo.SampleImages, loaded.ClassNames);
+        var data = DatasetIndex.Open(Repo.SampleImages, loaded);
         var result = await Evaluator.RunAsync(loaded, data, new EvalOptions { BatchSize = 8, Limit = 8 });
         Assert.Same(placement, loaded.Placement);
         Assert.Equal(placement, result.Summary.Throughput.Placement);

@@ -19,7 +19,7 @@ public class RunFolderTests
     private static async Task<(LoadedModel Loaded, DatasetIndex Data, string Out)> FinishedRun(int limit = 12)
     {
         var loaded = await ModelLoader.LoadAsync(null, Repo.SampleCheckpoint);
-        var data = DatasetIndex.Open(Repo.SampleImages, loaded.ClassNames);
+        var data = DatasetIndex.Open(Repo.SampleImages, loaded);
         var outDir = Path.Combine(Directory.CreateTempSubdirectory("effnet-runfolder").FullName, "run");
         var first = await Evaluator.RunAsync(loaded, data, new EvalOptions { BatchSize = 8, Limit = limit, OutDir = outDir });
         Assert.True(first.Completed);
