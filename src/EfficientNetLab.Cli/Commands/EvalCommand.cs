@@ -23,6 +23,22 @@ internal static class EvalCommand
         var outDir = new Option<string?>("--out", "-o") { Description = "Folder for predictions.csv, skipped.csv, per_class.csv, confusion.csv, summary.json." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run recorded in --out after its last image." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already recorded in --out (its files only)." };
+        var shard = new Option<Shard?>("--shard")
+        {
+            Description = "Evaluate only shard I of N (I/N, from 0): the I-th of N contiguous blocks of whole batches of the dataset, recorded under dataset-wide indices; combine the shards with 'effnet eval merge'.",
+            CustomParser = r =>
+            {
+                try
+                {
+                    return Shard.Parse(r.Tokens.Single().Value);
+                }
+                catch (ArgumentException e)
+                {
+                    r.AddError(e.Message);
+                    return null;
+                }
+            },
+        };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it." };
         var backend = CommonOptions.Backend();
         var baseUrl = CommonOptions.BaseUrl();
@@ -30,9 +46,10 @@ internal static class EvalCommand
         var overrides = new PresetOverrides();
         var command = new Command("eval", "Accuracy run over a labelled image folder: top-1/top-5 with intervals, per-class metrics, confusion, calibration.")
         {
-            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, outDir, resume, overwrite, strict, backend, baseUrl, json,
+            weights, model, data, classMap, batchSize, workers, device, half, channelsLast, limit, shard, outDir, resume, overwrite, strict, backend, baseUrl, json,
         };
         overrides.AddTo(command);
+        command.Subcommands.Add(MergeCommand(output));
         command.SetAction(async (parse, ct) =>
         {
             bool asJson = parse.GetValue(json);
@@ -45,7 +62,7 @@ internal static class EvalCommand
                 var options = new EvalOptions
                 {
                     BatchSize = parse.GetValue(batchSize), Workers = parse.GetValue(workers), Limit = parse.GetValue(limit),
-                    OutDir = parse.GetValue(outDir), Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite),
+                    Shard = parse.GetValue(shard), OutDir = parse.GetValue(outDir), Resume = parse.GetValue(resume), Overwrite = parse.GetValue(overwrite),
                     Strict = parse.GetValue(strict), Backend = parse.GetValue(backend),
                 };
                 var result = await Evaluator.RunAsync(loaded, dataset, options, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse),
@@ -56,6 +73,32 @@ internal static class EvalCommand
                 return result.Completed ? 0 : 130;
             }
             catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return output.Fail(e, asJson);
+            }
+        });
+        return command;
+    }
+
+    private static Command MergeCommand(Output output)
+    {
+        var runs = new Argument<string[]>("RUN") { Description = "The run folders of the shards 0/N … N-1/N (effnet eval --shard I/N --out RUN).", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out", "-o") { Description = "Folder for the merged run (the files of an unsharded run).", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already recorded in --out (its files only)." };
+        var json = CommonOptions.Json();
+        var command = new Command("merge", "Combine the run folders of --shard I/N runs into the run folder of the whole dataset: " +
+                                           "metrics recomputed from every image's record, as if one process had run it.") { runs, outDir, overwrite, json };
+        command.SetAction(parse =>
+        {
+            bool asJson = parse.GetValue(json);
+            try
+            {
+                var result = RunMerge.Merge(parse.GetValue(runs)!, parse.GetValue(outDir)!, parse.GetValue(overwrite), line => output.Err.WriteLine($"effnet: {line}"));
+                if (asJson) output.Json(result.Summary.ToJson());
+                else PrintSummary(output, result, parse.GetValue(outDir));
+                return 0;
+            }
+            catch (Exception e)
             {
                 return output.Fail(e, asJson);
             }

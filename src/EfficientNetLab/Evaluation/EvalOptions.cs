@@ -1,3 +1,4 @@
+using EfficientNetLab.Data;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
 
@@ -19,6 +20,8 @@ public sealed record EvalOptions
     public int? Limit { get; init; }
     /// <summary>Folder for predictions.csv, skipped.csv, summary.json; null keeps results in memory only.</summary>
     public string? OutDir { get; init; }
+    /// <summary>Evaluate only this shard of the (limited) dataset, recording the global indices; see <see cref="Data.Shard"/>.</summary>
+    public Shard? Shard { get; init; }
     /// <summary>Continue after the last image recorded in <see cref="OutDir"/>.</summary>
     public bool Resume { get; init; }
     /// <summary>Replace the run already in <see cref="OutDir"/> (its files only).</summary>
@@ -52,6 +55,9 @@ public sealed record EvalOptions
                 throw new ArgumentException($"--out {OutDir} already holds a run ({string.Join(", ", found)}): " +
                                             "pass --resume to continue it or --overwrite to replace it.");
         }
+        if (Shard is { } shard && loaded.WeightsPath is null)
+            throw new ArgumentException($"--shard {shard} needs weights from a file or a published tag: {loaded.WeightsDescription} differs in " +
+                                        "every process, so its shards could not be merged (save it once and pass the file).");
         BackendForward.Validate(loaded, Backend, preset.CropSize);
     }
 }

@@ -64,7 +64,8 @@ public sealed record EvalSummary(
     IReadOnlyList<ClassMetrics> WorstClasses,
     IReadOnlyList<ConfusedPair> MostConfused,
     IReadOnlyList<MisclassifiedImage> Misclassified,
-    IReadOnlyList<SkippedFile> SkippedFiles)
+    IReadOnlyList<SkippedFile> SkippedFiles,
+    ShardRecord? Shard = null)
 {
     public static readonly JsonSerializerOptions FileFormat = new() { WriteIndented = true };
 
@@ -133,5 +134,6 @@ public sealed record EvalSummary(
             }).ToArray()),
         }).ToArray()),
         ["skipped_files"] = new JsonArray(SkippedFiles.Select(s => (JsonNode)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason }).ToArray()),
+        ["shard"] = Shard?.ToJson(),
     };
 }

@@ -46,24 +46,31 @@ public static class Evaluator
                 throw new ArgumentException($"{s.Path}: label {s.Label} is outside the model's {model.NumClasses} classes.");
         }
 
-        var metrics = new MetricsAccumulator(model.NumClasses);
-        var misclassified = new List<Prediction>();
-        var skipped = new List<SkippedFile>();
-        int start = 0;
+        // A shard evaluates images [first, end) of the dataset under their dataset-wide indices.
+        var shard = options.Shard is { } part ? ShardRecord.For(part, samples, loaded, options.BatchSize) : null;
+        var (first, end) = shard is null ? (0, samples.Count) : (shard.Start, shard.End);
+        var records = new RunRecords(model.NumClasses, options.MisclassifiedInSummary);
+        int start = first;
         if (options.Resume)
         {
             var (previous, previousSkipped) = PredictionLog.Read(options.OutDir!);
-            foreach (var p in previous.OrderBy(p => p.Index)) Record(p);
-            skipped.AddRange(previousSkipped.OrderBy(s => s.Index).Select(s => s.File));
-            start = previous.Select(p => p.Index).Concat(previousSkipped.Select(s => s.Index)).DefaultIfEmpty(-1).Max() + 1;
-            log?.Invoke(start == 0 ? "nothing to resume: starting from the beginning" : $"resuming after image {start:N0} ({previous.Count:N0} predictions recorded)");
+            var recorded = previous.Select(p => p.Index).Concat(previousSkipped.Select(s => s.Index)).ToList();
+            if (recorded.Count > 0 && (recorded.Min() != first || recorded.Max() >= end))
+                throw new ArgumentException(
+                    $"--resume: {options.OutDir} holds images {recorded.Min()}–{recorded.Max()}, which is not a start of " +
+                    (shard is null ? $"the whole dataset (images 0–{end - 1})" : $"--shard {shard.Shard} (images {first}–{end - 1})") +
+                    ": it is another shard's or run's folder.");
+            records = RunRecords.Replay(model.NumClasses, previous, previousSkipped, options.MisclassifiedInSummary);
+            start = recorded.Count == 0 ? first : recorded.Max() + 1;
+            log?.Invoke(recorded.Count == 0 ? "nothing to resume: starting from the beginning" : $"resuming after image {start:N0} ({previous.Count:N0} predictions recorded)");
         }
+        var metrics = records.Metrics;
 
         using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
         var forward = new ChunkedForward(backend.Forward, log);
         // As timm's validate.py: one forward pass on synthetic input before the clock starts, so the one-time set-up
         // (oneDNN primitives, cuDNN autotuning, ONNX Runtime's first run) is not billed to the first batches.
-        WarmUp(forward, placement, preset.CropSize, Math.Min(options.BatchSize, samples.Count - start));
+        WarmUp(forward, placement, preset.CropSize, Math.Min(options.BatchSize, end - start));
 
         // Only now, with the options checked and the model shown to run, is the run's folder touched.
         if (options.OutDir is not null)
@@ -77,7 +84,7 @@ public static class Evaluator
         }
         using var predictionLog = options.OutDir is null ? null
             : options.Resume ? PredictionLog.Append(options.OutDir, options.TopK) : PredictionLog.Create(options.OutDir, options.TopK);
-        var loader = new BatchLoader(samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
+        var loader = new BatchLoader(end < samples.Count ? samples.Take(end).ToArray() : samples, new Preprocessor(preset, decoder), options.BatchSize, options.Workers,
             prefetch: 2, strict: options.Strict);
 
         var monitorCsv = options.OutDir is null ? null : RunFolder.NextMonitorFile(options.OutDir);
@@ -98,11 +105,10 @@ public static class Evaluator
                 using var batch = batches.Current;
                 var predictions = batch.Count == 0 ? [] : Infer(batch, forward, placement, options.TopK, preset.CropSize);
                 predictionLog?.Write(predictions, batch.Skipped);
-                foreach (var p in predictions) Record(p);
-                skipped.AddRange(batch.Skipped.Select(s => s.File));
+                records.Add(predictions, batch.Skipped);
                 processedThisRun += batch.Count;
                 peakRss.Sample();
-                progress?.Report(new EvalProgress(metrics.Images + skipped.Count, samples.Count, skipped.Count,
+                progress?.Report(new EvalProgress(metrics.Images + records.Skipped.Count, end - first, records.Skipped.Count,
                     processedThisRun / clock.Elapsed.TotalSeconds, metrics.Top1.Value, metrics.Top5.Value, clock.Elapsed));
                 cancellationToken.ThrowIfCancellationRequested();
             }
@@ -117,31 +123,20 @@ public static class Evaluator
         var wall = clock.Elapsed;
         await monitor.DisposeAsync();
         var names = loaded.ClassNames;
-        var summary = new EvalSummary(
+        var summary = records.Summarize(
             new EvalModelInfo(model.Variant.TorchvisionName, loaded.WeightsDescription, Math.Round(model.ParameterCount / 1e6, 3),
                 loaded.Published?.Acc1, loaded.Published?.Acc5),
-            completed, AccuracyPercent.Of(metrics.Top1), AccuracyPercent.Of(metrics.Top5), preset, decoder,
-            new EvalCounts(metrics.Images, samples.Count, skipped.Count, dataset.Select(s => s.Label).Distinct().Count(), mapping),
+            completed, preset, decoder, samples.Count, dataset.Select(s => s.Label).Distinct().Count(), mapping,
             new EvalThroughput(options.Backend, placement, DeviceName(placement.TorchDevice),
                 Math.Round(wall.TotalSeconds > 0 ? processedThisRun / wall.TotalSeconds : 0, 2), options.BatchSize, forward.MaxChunk,
                 options.Workers, Math.Round(peakRss.PeakBytes / 1048576.0, 1), Math.Round(wall.TotalSeconds, 3),
                 Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4)),
-            monitor.Summary, Math.Round(metrics.ExpectedCalibrationError, 5), metrics.Reliability(),
-            metrics.PerClass(names).Where(c => c.Support > 0).OrderBy(c => c.Accuracy).ThenBy(c => c.Index).Take(10).ToArray(),
-            metrics.Confusions().Take(10).Select(c => new ConfusedPair(c.Actual, names[c.Actual], c.Predicted, names[c.Predicted], c.Count)).ToArray(),
-            misclassified.Select(p => new MisclassifiedImage(p.Path, p.Label,
-                p.TopIndices.Select((c, i) => new ClassScore(c, names[c], p.TopProbabilities[i])).ToArray())).ToArray(),
-            skipped.ToArray());
-        var result = new EvalResult(summary, metrics, names, misclassified, skipped);
+            monitor.Summary, names, shard);
+        var result = records.ToResult(summary, names);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);
         return result;
-
-        void Record(Prediction p)
-        {
-            metrics.Add(p);
-            if (!p.Correct1 && misclassified.Count < options.MisclassifiedInSummary) misclassified.Add(p);
-        }
     }
+
 
     private static string DeviceName(Device device)
     {

@@ -32,6 +32,10 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
         public void Dispose() => Server.Dispose();
     }
 
+    /// <summary>The shipped sample's paths as the README writes them (from the repository root); declared before Rules, which reads it.</summary>
+    private static readonly (string, string)[] SampleFiles =
+        [("samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth", "{sample}"), ("samples/fashion-mnist/test", "{fm}")];
+
     private static readonly Dictionary<string, DocRule> Rules = new()
     {
         // README: quick start and the effnet table.
@@ -76,6 +80,22 @@ public sealed class ReadmeCommandTests : IClassFixture<ReadmeCommandTests.Mirror
             Run("bench --model b0 --batch-size 1 --backend onnxruntime --warmup 1 --repeats 2", Prints("onnxruntime"))),
         ["effnet bench --preprocess --model b0 --data DIR [--workers N] [--limit N] [--passes 3]"] =
             Run("bench --preprocess --model b0 --data {images} --workers 2 --limit 2 --passes 3", Prints("images/s")),
+
+        // README: Scale out. The shards and their merge on the shipped sample; the local, Slurm and Kubernetes scripts
+        // are run by tests/scale/run.sh.
+        ["effnet eval … --shard I/N --out RUN"] = Run("eval --weights {sample} --data {fm} --shard 1/2 --out {ws}/shard-1", Writes("{ws}/shard-1/summary.json")),
+        ["effnet eval merge RUN… --out DIR"] = Steps(
+            Run("eval --weights {sample} --data {fm} --shard 0/2 --out {ws}/s0", Succeeds),
+            Run("eval --weights {sample} --data {fm} --shard 1/2 --out {ws}/s1", Succeeds),
+            Run("eval merge {ws}/s0 {ws}/s1 --out {ws}/merged", Writes("{ws}/merged/summary.json").And(Prints("500 evaluated")))),
+        ["effnet eval --weights samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth --data samples/fashion-mnist/test --shard 0/3 --out /tmp/fm-run/shard-0"] =
+            AsWritten(Writes("{ws}/fm-run/shard-0/summary.json"), replace: SampleFiles),
+        ["effnet eval --weights samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth --data samples/fashion-mnist/test --shard 1/3 --out /tmp/fm-run/shard-1"] =
+            AsWritten(Writes("{ws}/fm-run/shard-1/summary.json"), replace: SampleFiles),
+        ["effnet eval --weights samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth --data samples/fashion-mnist/test --shard 2/3 --out /tmp/fm-run/shard-2"] =
+            AsWritten(Writes("{ws}/fm-run/shard-2/summary.json"), replace: SampleFiles),
+        ["effnet eval merge /tmp/fm-run/shard-0 /tmp/fm-run/shard-1 /tmp/fm-run/shard-2 --out /tmp/fm-run/merged"] =
+            AsWritten(Writes("{ws}/fm-run/merged/summary.json").And(Prints("500 evaluated"))),
 
         // README: prose.
         ["effnet eval"] = Run("eval --help", Prints("Usage:")),
