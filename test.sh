@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs everything CI runs, suite by suite, and prints one closing line summing them: "N passed, N failed, N skipped".
 #   ./test.sh          everything: unit + torchvision parity (xunit), the kernel extension (in-process and in a real
-#                      Jupyter), every lesson notebook in a real Jupyter, the host lab, the container (podman)
+#                      Jupyter), every lesson notebook in a real Jupyter, the host lab, the container (podman),
+#                      scale-out (Kubernetes manifests, local shards, a real one-node Slurm) and JupyterHub (root)
 #   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps
 # Needs the .NET 10 SDK; installs the Debian packages it needs first (tools/install-test-packages.sh, with sudo when
 # not root; --fast installs only the xunit suite's). The lab and container suites install podman & co. themselves.
@@ -59,6 +60,8 @@ else
   suite handouts tests/browser/handouts.sh
   [[ -x tests/lab/run.sh ]] && suite lab tests/lab/run.sh
   [[ -x tests/container/run.sh ]] && suite container tests/container/run.sh
+  suite scale tests/scale/run.sh
+  suite hub tests/scale/hub.sh
 fi
 
 # One closing line: TRX counters for the xunit suites, plus each script suite's own "N passed, N failed" line.
