@@ -18,7 +18,8 @@ public class OptionParityTests(NotebookKernel notebook)
         { "#!accuracy --model m --data DATA --batch-size 0", "eval --weights random --model b0 --data DATA --batch-size 0", "'0'" },
         { "#!accuracy --model m --data DATA --batch-size x", "eval --weights random --model b0 --data DATA --batch-size x", "'x'" },
         { "#!accuracy --model m --data DATA --limit 0", "eval --weights random --model b0 --data DATA --limit 0", "--limit" },
-        { "#!accuracy --model m --data DATA --device gpu", "eval --weights random --model b0 --data DATA --device gpu", "'gpu'" },
+        // Placement belongs to the model: #!efficientnet takes --device, as eval (which places the model it loads) does.
+        { "#!efficientnet --model b0 --weights random --device gpu", "eval --weights random --model b0 --data DATA --device gpu", "'gpu'" },
         { "#!benchmark --model m --batch-size 1,x", "bench --model b0 --batch-size 1,x", "'1,x'" },
         { "#!benchmark --model m --repeats 0", "bench --model b0 --repeats 0", "--repeats" },
         { $"#!classify --model m {Chelsea} --topk 0", $"predict --weights random --model b0 --topk 0 {Chelsea}", "--topk" },

@@ -23,6 +23,7 @@ mkdir -p "$work/nb" "$work/handouts" "$artifacts"
 cp tests/notebooks/plotly-interactive/*.ipynb "$work/nb/"
 
 server=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() { [[ -z "$server" ]] || kill "$server" 2>/dev/null || true; }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
