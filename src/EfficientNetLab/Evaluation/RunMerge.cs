@@ -1,8 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 using EfficientNetLab.Devices;
-using EfficientNetLab.Imaging;
 
 namespace EfficientNetLab.Evaluation;
 
