@@ -71,6 +71,10 @@ public class RunFolderLoadTests
         summary["dataset_size"] = "many";
         File.WriteAllText(Path.Combine(wrongType, RunFolder.SummaryFile), summary.ToJsonString());
         Assert.Contains("\"dataset_size\" is \"many\", not a Int32", Assert.Throws<InvalidDataException>(() => RunFolder.Load(wrongType)).Message);
+        summary = JsonNode.Parse(File.ReadAllText(Path.Combine(runs.Whole, RunFolder.SummaryFile)))!.AsObject();
+        summary.Remove("preset");
+        File.WriteAllText(Path.Combine(wrongType, RunFolder.SummaryFile), summary.ToJsonString());
+        Assert.Contains("\"preset\" is missing, not an object", Assert.Throws<InvalidDataException>(() => RunFolder.Load(wrongType)).Message);
 
         var cut = RunMergeTests.CopyOf(runs.Whole);
         var predictions = Path.Combine(cut, "predictions.csv");
