@@ -36,7 +36,7 @@ internal static class SavedSummary
     public static EvalModelInfo Model(JsonObject s) => new(Get<string>(s, "model"), Get<string>(s, "weights"),
         Get<double>(s, "param_count"), s["published_top1"]?.GetValue<double>(), s["published_top5"]?.GetValue<double>());
 
-    public static EvalPreset Preset(JsonObject s) => EvalPreset.FromJson(s["preset"]!.AsObject());
+    public static EvalPreset Preset(JsonObject s) => EvalPreset.FromJson(Object(s, "preset"));
 
     public static DecoderKind Decoder(JsonObject s) => ReadBack(s, "decoder", Enum.GetValues<DecoderKind>(), d => d.ToString().ToLowerInvariant());
 
@@ -63,7 +63,7 @@ internal static class SavedSummary
 
     public static MonitorSummary Monitor(JsonObject s)
     {
-        var m = s["monitor"]!.AsObject();
+        var m = Object(s, "monitor");
         return new MonitorSummary(m["samples"]!.GetValue<int>(), TimeSpan.FromSeconds(m["duration_s"]!.GetValue<double>()),
             m["metrics"]!.AsObject().ToDictionary(kv => kv.Key, kv => new MetricStats(kv.Value!["peak"]!.GetValue<double>(),
                 kv.Value!["mean"]!.GetValue<double>(), kv.Value!["samples"]!.GetValue<int>())));
@@ -81,6 +81,9 @@ internal static class SavedSummary
             throw new InvalidDataException($"{RunFolder.SummaryFile}: \"{key}\" is {s[key]!.ToJsonString()}, not a {typeof(T).Name}.");
         }
     }
+
+    private static JsonObject Object(JsonObject s, string key) =>
+        s[key] as JsonObject ?? throw new InvalidDataException($"{RunFolder.SummaryFile}: \"{key}\" is {s[key]?.ToJsonString() ?? "missing"}, not an object.");
 
     /// <summary>The value whose spelling, as the summary's writer spells it, is what <paramref name="key"/> holds.</summary>
     private static T ReadBack<T>(JsonObject summary, string key, IEnumerable<T> values, Func<T, string?> spelling)
