@@ -290,6 +290,34 @@ public class MagicTests(NotebookKernel notebook)
     }
 
     [Fact]
+    public async Task Accuracy_shows_a_saved_run_without_a_model_or_data()
+    {
+        // The sample checkpoint on its shipped images: a top-1 far from 0, so the report's number means something.
+        var sample = Path.Combine(Repo.Root, "samples", "fashion-mnist");
+        (await notebook.Run($"#!efficientnet --weights {Path.Combine(sample, "efficientnet_b0_fashion_mnist.pth")} --name fashion")).Succeeded();
+        var outDir = Path.Combine(Path.GetTempPath(), $"effnet-interactive-saved-{Guid.NewGuid():N}");
+        var live = await notebook.Run($"#!accuracy --model fashion --data {Path.Combine(sample, "test")} --limit 40 --batch-size 20 --out {outDir} --name live");
+        live.Succeeded();
+        var top1 = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!["top1"]!.GetValue<double>();
+        Assert.InRange(top1, 50, 100);
+
+        var saved = await notebook.Run($"#!accuracy --run {outDir} --name saved");
+        saved.Succeeded();
+        var report = saved.Text();
+        Assert.Contains($"top-1 {top1.ToString(System.Globalization.CultureInfo.InvariantCulture)}%", report);
+        Assert.Contains("40 images", report);
+        // Everything the report shows is the live run's, timing included (read back from summary.json).
+        static string Report(KernelCommandResult r) => r.Events.OfType<DisplayedValueProduced>().Last().FormattedValues.Single(f => f.MimeType == "text/plain").Value;
+        Assert.Equal(Report(live), Report(saved));
+        var same = await notebook.Run("saved.Summary.ToJson().ToJsonString() == live.Summary.ToJson().ToJsonString()");
+        Assert.Equal(true, same.Events.OfType<ReturnValueProduced>().Single().Value);
+
+        var mixed = (await notebook.Run($"#!accuracy --run {outDir} --model fashion --limit 5")).FailedWithOneLine();
+        Assert.Contains($"--run {outDir} shows a saved run, so --model, --limit cannot go with it", mixed);
+        Assert.Contains("/no/such/run: no such folder", (await notebook.Run("#!accuracy --run /no/such/run")).FailedWithOneLine());
+    }
+
+    [Fact]
     public async Task The_model_card_and_the_accuracy_report_show_where_the_model_runs_and_accuracy_leaves_it_there()
     {
         var card = await notebook.Run("#!efficientnet --model b0 --weights random --channels-last --name placed");

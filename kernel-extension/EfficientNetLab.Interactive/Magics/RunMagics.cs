@@ -27,6 +27,7 @@ public sealed class AccuracyCommand : MagicCommand
     public bool Overwrite { get; set; }
     public bool Strict { get; set; }
     public JsonElement? Backend { get; set; }
+    public string? Run { get; set; }
     public string? Name { get; set; }
 }
 
@@ -58,7 +59,8 @@ internal static class RunMagics
     {
         yield return Add<AccuracyCommand>(kernel, "#!accuracy",
             "Accuracy run over a labelled image folder with a live progress bar; interrupt keeps the partial results.",
-            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume|--overwrite]] [--backend libtorch|onnxruntime] [--name accuracy]",
+            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume|--overwrite]] [--backend libtorch|onnxruntime] [--name accuracy]\n" +
+            "       #!accuracy --run DIR [--name accuracy]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option("--data", "ImageFolder (class sub-folders) or a flat ImageNet val folder with LOC_val_solution.csv."),
@@ -71,6 +73,7 @@ internal static class RunMagics
                 Flag("--overwrite", "Replace the run recorded in --out (its files only)."),
                 Flag("--strict", "Stop at the first unreadable image instead of skipping it."),
                 Option(KitOptions.Backend),
+                Option("--run", "Show the run saved in DIR (an --out of #!accuracy or effnet eval, a shard or a merge) without a model or data."),
                 Option("--name", "C# variable that receives the EvalResult (also after an interrupt). Default: accuracy."),
             ],
             (c, ctx) => AccuracyAsync(c, ctx, models));
@@ -101,6 +104,11 @@ internal static class RunMagics
 
     private static async Task AccuracyAsync(AccuracyCommand c, KernelInvocationContext context, ModelVariables models)
     {
+        if (c.Run is not null)
+        {
+            await SavedRunAsync(c, context);
+            return;
+        }
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
         var options = new EvalOptions
@@ -129,6 +137,25 @@ internal static class RunMagics
         // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
         await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
         bar.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
+        context.Display(result, "text/html", "text/plain");
+    }
+
+    /// <summary>#!accuracy --run DIR: the saved run read back (RunFolder.Load) and shown as a live run's result is.</summary>
+    private static async Task SavedRunAsync(AccuracyCommand c, KernelInvocationContext context)
+    {
+        (string Name, bool Given)[] runOptions =
+        [
+            ("--model", c.Model is not null), ("--data", c.Data is not null), ("--class-map", c.ClassMap is not null),
+            (KitOptions.BatchSize.Name, c.BatchSize is not null), (KitOptions.Workers.Name, c.Workers is not null),
+            (KitOptions.Limit.Name, c.Limit is not null), ("--out", c.Out is not null), ("--resume", c.Resume),
+            ("--overwrite", c.Overwrite), ("--strict", c.Strict), (KitOptions.Backend.Name, c.Backend is not null),
+        ];
+        var given = runOptions.Where(o => o.Given).Select(o => o.Name).ToArray();
+        if (given.Length > 0)
+            throw new ArgumentException(
+                $"--run {c.Run} shows a saved run, so {string.Join(", ", given)} cannot go with it (they start a new run: drop --run to evaluate).");
+        var result = await Task.Run(() => RunFolder.Load(c.Run!));
+        await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
         context.Display(result, "text/html", "text/plain");
     }
 

@@ -65,6 +65,7 @@ public sealed record EvalSummary(
     IReadOnlyList<ConfusedPair> MostConfused,
     IReadOnlyList<MisclassifiedImage> Misclassified,
     IReadOnlyList<SkippedFile> SkippedFiles,
+    IReadOnlyList<string> ClassNames,
     ShardRecord? Shard = null)
 {
     public static readonly JsonSerializerOptions FileFormat = new() { WriteIndented = true };
@@ -134,6 +135,9 @@ public sealed record EvalSummary(
             }).ToArray()),
         }).ToArray()),
         ["skipped_files"] = new JsonArray(SkippedFiles.Select(s => (JsonNode)new JsonObject { ["path"] = s.Path, ["reason"] = s.Reason }).ToArray()),
+        // The model's classes, index by index: per_class.csv lists only those the run met, and a saved run read
+        // back (RunFolder.Load) needs every name its predictions' top-k can point at.
+        ["class_names"] = new JsonArray(ClassNames.Select(n => (JsonNode?)n).ToArray()),
         ["shard"] = Shard?.ToJson(),
     };
 }

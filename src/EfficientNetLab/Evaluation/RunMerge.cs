@@ -1,8 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 using EfficientNetLab.Devices;
-using EfficientNetLab.Imaging;
 
 namespace EfficientNetLab.Evaluation;
 
@@ -51,10 +49,6 @@ public static class RunMerge
         var names = shards[0].Record.ClassNames;
         var records = RunRecords.Replay(names.Count, predictions, skipped);
         var first = shards[0].Summary;
-        var model = new EvalModelInfo(first["model"]!.GetValue<string>(), first["weights"]!.GetValue<string>(),
-            first["param_count"]!.GetValue<double>(), first["published_top1"]?.GetValue<double>(), first["published_top5"]?.GetValue<double>());
-        var mapping = ReadBack(first, "class_mapping", Enum.GetValues<LabelMapping>().Select(m => (LabelMapping?)m).Append(null),
-            m => new EvalCounts(0, 0, 0, 0, m).ClassMappingName);
 
         if (overwrite && RunFolder.Files(outDir) is { Count: > 0 } old)
         {
@@ -63,9 +57,9 @@ public static class RunMerge
         }
         Directory.CreateDirectory(outDir);
         using (var files = PredictionLog.Create(outDir, shards[0].TopK)) files.Write(predictions, skipped);
-        var summary = records.Summarize(model, completed: true, EvalPreset.FromJson(first["preset"]!.AsObject()),
-            Enum.Parse<DecoderKind>(first["decoder"]!.GetValue<string>(), ignoreCase: true), first["dataset_size"]!.GetValue<int>(),
-            first["dataset_classes"]!.GetValue<int>(), mapping, CombinedThroughput(shards), CombinedMonitor(shards), names, shard: null);
+        var summary = records.Summarize(SavedSummary.Model(first), completed: true, SavedSummary.Preset(first), SavedSummary.Decoder(first),
+            SavedSummary.Get<int>(first, "dataset_size"), SavedSummary.Get<int>(first, "dataset_classes"), SavedSummary.Mapping(first),
+            CombinedThroughput(shards), CombinedMonitor(shards), names, shard: null);
         var result = records.ToResult(summary, names);
         result.WriteFiles(outDir);
         log?.Invoke($"merged {shards.Count} shards: {summary.Counts.Images:N0} images, {summary.Counts.Skipped:N0} skipped → {outDir}");
@@ -74,21 +68,7 @@ public static class RunMerge
 
     private static ShardRun Read(string dir)
     {
-        if (!Directory.Exists(dir)) throw new ArgumentException($"{dir}: no such folder (a shard's --out).");
-        var summaryPath = Path.Combine(dir, RunFolder.SummaryFile);
-        if (!File.Exists(summaryPath))
-            throw new InvalidDataException(
-                $"{dir}: no {RunFolder.SummaryFile}: this shard has not finished (it failed or is still running). Run it again with " +
-                $"--resume to finish it: effnet eval … --shard I/N --out {dir} --resume");
-        JsonObject summary;
-        try
-        {
-            summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{summaryPath}: not a run summary ({e.Message}).");
-        }
+        var summary = SavedSummary.Read(dir, "a shard's --out", $"effnet eval … --shard I/N --out {dir} --resume");
         if (summary["shard"] is not JsonObject shardJson)
             throw new InvalidDataException($"{dir}: a whole run, not a shard (its summary has no \"shard\"); merge takes the folders of --shard I/N runs.");
         var record = ShardRecord.FromJson(shardJson);
@@ -164,41 +144,29 @@ public static class RunMerge
     /// </summary>
     private static EvalThroughput CombinedThroughput(IReadOnlyList<ShardRun> shards)
     {
-        var first = shards[0].Summary;
-        double Sum(string key) => shards.Sum(s => s.Summary[key]!.GetValue<double>());
-        double Max(string key) => shards.Max(s => s.Summary[key]!.GetValue<double>());
-        long images = shards.Sum(s => s.Summary["images"]!.GetValue<long>());
-        var device = first["device"]!.GetValue<string>();
-        var placement = new ModelPlacement(device, ReadBack(first, "dtype", [false, true], half => new ModelPlacement(device, half, false).DtypeName),
-            ReadBack(first, "memory_format", [false, true], nhwc => new ModelPlacement(device, false, nhwc).MemoryFormat));
-        var backend = ReadBack(first, "backend", Enum.GetValues<InferenceBackend>(), b => b.Name());
-        return new EvalThroughput(backend, placement, first["device_name"]!.GetValue<string>(), Math.Round(Sum("images_per_s"), 2),
-            first["batch_size"]!.GetValue<int>(), shards.Select(s => s.Summary["retry_batch_size"]?.GetValue<int>()).Min(),
-            first["workers"]!.GetValue<int>(), Max("peak_memory_mb"), Max("wall_time_s"),
-            images == 0 ? 0 : Math.Round(shards.Sum(s => s.Summary["data_wait_fraction"]!.GetValue<double>() * s.Summary["images"]!.GetValue<long>()) / images, 4));
-    }
-
-    /// <summary>The value whose spelling, as the summary's writer spells it, is what <paramref name="key"/> holds.</summary>
-    private static T ReadBack<T>(JsonObject summary, string key, IEnumerable<T> values, Func<T, string?> spelling)
-    {
-        var text = summary[key]?.GetValue<string>();
-        foreach (var value in values)
-            if (spelling(value) == text) return value;
-        throw new InvalidDataException($"{RunFolder.SummaryFile}: unknown {key} '{text}'.");
+        var each = shards.Select(s => (Throughput: SavedSummary.Throughput(s.Summary), Images: SavedSummary.Get<long>(s.Summary, "images"))).ToList();
+        var first = each[0].Throughput;
+        long images = each.Sum(s => s.Images);
+        return first with
+        {
+            ImagesPerSecond = Math.Round(each.Sum(s => s.Throughput.ImagesPerSecond), 2),
+            RetryBatchSize = each.Select(s => s.Throughput.RetryBatchSize).Min(),
+            PeakMemoryMb = each.Max(s => s.Throughput.PeakMemoryMb),
+            WallTimeSeconds = each.Max(s => s.Throughput.WallTimeSeconds),
+            DataWaitFraction = images == 0 ? 0 : Math.Round(each.Sum(s => s.Throughput.DataWaitFraction * s.Images) / images, 4),
+        };
     }
 
     /// <summary>Every shard's resource samples: peaks are the highest shard's, means weighted by samples.</summary>
     private static MonitorSummary CombinedMonitor(IReadOnlyList<ShardRun> shards)
     {
-        var monitors = shards.Select(s => s.Summary["monitor"]!.AsObject()).ToList();
-        var metrics = monitors.SelectMany(m => m["metrics"]!.AsObject()).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g =>
+        var monitors = shards.Select(s => SavedSummary.Monitor(s.Summary)).ToList();
+        var metrics = monitors.SelectMany(m => m.Metrics).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g =>
         {
-            var stats = g.Select(kv => (Peak: kv.Value!["peak"]!.GetValue<double>(), Mean: kv.Value!["mean"]!.GetValue<double>(),
-                Count: kv.Value!["samples"]!.GetValue<int>())).ToList();
+            var stats = g.Select(kv => kv.Value).ToList();
             int count = stats.Sum(x => x.Count);
             return new MetricStats(stats.Max(x => x.Peak), count == 0 ? 0 : stats.Sum(x => x.Mean * x.Count) / count, count);
         });
-        return new MonitorSummary(monitors.Sum(m => m["samples"]!.GetValue<int>()),
-            TimeSpan.FromSeconds(monitors.Max(m => m["duration_s"]!.GetValue<double>())), metrics);
+        return new MonitorSummary(monitors.Sum(m => m.Samples), monitors.Max(m => m.Duration), metrics);
     }
 }

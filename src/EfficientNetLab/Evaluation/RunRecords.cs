@@ -52,7 +52,7 @@ public sealed class RunRecords(int numClasses, int misclassifiedInSummary = RunR
             m.Confusions().Take(10).Select(c => new ConfusedPair(c.Actual, names[c.Actual], c.Predicted, names[c.Predicted], c.Count)).ToArray(),
             misclassified.Select(p => new MisclassifiedImage(p.Path, p.Label,
                 p.TopIndices.Select((c, i) => new ClassScore(c, names[c], p.TopProbabilities[i])).ToArray())).ToArray(),
-            skipped.ToArray(), shard);
+            skipped.ToArray(), names, shard);
     }
 
     public EvalResult ToResult(EvalSummary summary, IReadOnlyList<string> names) => new(summary, Metrics, names, misclassified, skipped);

@@ -115,6 +115,10 @@ public class EvaluatorTests
         Assert.InRange(partial.Metrics.Images + partial.Skipped.Count, 8, dataset.Samples.Count - 1);
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")))!;
         Assert.False((bool)written["completed"]!);
+        // The interrupted run reads back as the partial result it was, "completed": false and all.
+        var saved = RunFolder.Load(outDir);
+        Assert.False(saved.Completed);
+        Assert.Equal(File.ReadAllText(Path.Combine(outDir, "summary.json")), saved.Summary.ToJson().ToJsonString(EvalSummary.FileFormat));
 
         var resumed = await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, OutDir = outDir, Resume = true });
         Assert.True(resumed.Completed);

@@ -18,7 +18,7 @@ public class RunMergeTests
     /// <summary>The run folder's files that hold results (monitor.csv holds timing).</summary>
     private static readonly string[] ResultFiles = ["predictions.csv", "skipped.csv", "per_class.csv", "confusion.csv"];
 
-    private sealed class Runs
+    internal sealed class Runs
     {
         public required string Root { get; init; }
         public required string Whole { get; init; }
@@ -26,7 +26,7 @@ public class RunMergeTests
     }
 
     // One unsharded run and its three shards for every test here; each test merges copies.
-    private static readonly Lazy<Task<Runs>> Shared = new(async () =>
+    internal static readonly Lazy<Task<Runs>> Shared = new(async () =>
     {
         var root = Directory.CreateTempSubdirectory("effnet-merge").FullName;
         var whole = Path.Combine(root, "whole");
@@ -43,14 +43,14 @@ public class RunMergeTests
     private static Task<JsonObject> Eval(params string[] args) =>
         Support.Cli.JsonAsync(["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--device", "cpu", "--batch-size", "50", .. args]);
 
-    private static string CopyOf(string dir)
+    internal static string CopyOf(string dir)
     {
         var copy = Directory.CreateTempSubdirectory("effnet-shard-copy").FullName;
         foreach (var f in Directory.GetFiles(dir)) File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
         return copy;
     }
 
-    private static string FreshOut() => Path.Combine(Directory.CreateTempSubdirectory("effnet-merged").FullName, "merged");
+    internal static string FreshOut() => Path.Combine(Directory.CreateTempSubdirectory("effnet-merged").FullName, "merged");
 
     private static JsonObject WithoutTiming(JsonObject summary)
     {
