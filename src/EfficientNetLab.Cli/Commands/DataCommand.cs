@@ -1,6 +1,5 @@
 using System.CommandLine;
 using EfficientNetLab.Options;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Data;
 
@@ -81,8 +80,8 @@ internal static class DataCommand
                     output.Json(new JsonObject
                     {
                         ["root"] = index.Root,
-                        ["layout"] = Snake(index.Layout),
-                        ["mapping"] = Snake(index.Mapping),
+                        ["layout"] = index.Layout.Name(),
+                        ["mapping"] = index.Mapping.Name(),
                         ["num_classes"] = index.Classes.Count,
                         ["classes"] = new JsonArray(counts.Select(c => (JsonNode)new JsonObject
                         {
@@ -96,7 +95,7 @@ internal static class DataCommand
                 else
                 {
                     output.Line($"root:    {index.Root}");
-                    output.Line($"layout:  {Snake(index.Layout)}, labels by {Snake(index.Mapping)} ({index.Classes.Count} classes)");
+                    output.Line($"layout:  {index.Layout.Name()}, labels by {index.Mapping.Name()} ({index.Classes.Count} classes)");
                     output.Table(["label", "class", "images"], counts.Select(c => (IReadOnlyList<string>)[c.Key.ToString(), index.Classes[c.Key], c.Value.ToString()]));
                     foreach (var w in index.Warnings) output.Line($"warning: {w}");
                     output.Line($"samples: {index.Samples.Count}, unreadable: {bad.Count}");
@@ -111,6 +110,4 @@ internal static class DataCommand
         });
         return command;
     }
-
-    private static string Snake<T>(T value) where T : Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
 
@@ -46,6 +47,17 @@ public enum LabelMapping
     /// plain state dict, random init) with no more folders than classes.
     /// </summary>
     SortedFolders,
+}
+
+/// <summary>
+/// How layouts and mappings are spelled wherever they are written (summary.json, <c>data check</c>, eval's printout):
+/// the member's name in snake_case, so a member added to either enum needs no spelling of its own.
+/// </summary>
+public static class DatasetNames
+{
+    public static string Name(this LabelMapping mapping) => JsonNamingPolicy.SnakeCaseLower.ConvertName(mapping.ToString());
+
+    public static string Name(this DatasetLayout layout) => JsonNamingPolicy.SnakeCaseLower.ConvertName(layout.ToString());
 }
 
 /// <summary>An image that failed to decode.</summary>

@@ -25,7 +25,7 @@ public sealed record AccuracyPercent(double Value, double Error, double Low, dou
 public sealed record EvalCounts(long Images, int DatasetSize, int Skipped, int DatasetClasses, LabelMapping? ClassMapping)
 {
     /// <summary>The mapping's name as the summary records it: the enum member in snake_case (<c>class_names</c>), or null when the caller gave labelled samples.</summary>
-    public string? ClassMappingName => ClassMapping is { } m ? JsonNamingPolicy.SnakeCaseLower.ConvertName(m.ToString()) : null;
+    public string? ClassMappingName => ClassMapping?.Name();
 
     /// <summary>"10 classes, mapped by class_names": the line the CLI and #!accuracy print.</summary>
     public string ClassesDescription => $"{DatasetClasses} classes, mapped by {ClassMappingName ?? "the caller's labels"}";

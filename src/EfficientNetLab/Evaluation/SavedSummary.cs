@@ -42,7 +42,7 @@ internal static class SavedSummary
 
     public static LabelMapping? Mapping(JsonObject s) =>
         ReadBack(s, "class_mapping", Enum.GetValues<LabelMapping>().Select(m => (LabelMapping?)m).Append(null),
-            m => new EvalCounts(0, 0, 0, 0, m).ClassMappingName);
+            m => m?.Name());
 
     public static IReadOnlyList<string> ClassNames(JsonObject s) =>
         (s["class_names"] as JsonArray ?? throw new InvalidDataException($"{RunFolder.SummaryFile}: no \"class_names\" (the model's classes)."))
