@@ -10,8 +10,10 @@ set -euo pipefail
 # The xunit suite: torchvision parity fixtures and peers (/usr/bin/python3), ONNX checks, the sample photos,
 # Fashion-MNIST, the fake NVML library the device tests compile, and the system TurboJPEG the JPEG tests compare.
 fast=(python3-torchvision python3-numpy python3-pil python3-skimage python3-onnx dataset-fashion-mnist gcc libturbojpeg0)
-# The rest of ./test.sh: notebooks in a real Jupyter, handouts and the lab in Debian's Chromium.
-full=("${fast[@]}" jupyter-notebook python3-nbclient python3-nbconvert python3-ipykernel chromium)
+# The rest of ./test.sh: notebooks in a real Jupyter, handouts and the lab in Debian's Chromium; the scale-out suites'
+# one-node Slurm and manifest parser, and the hub suite's client (deploy/jupyterhub/hub.sh installs the hub itself).
+full=("${fast[@]}" jupyter-notebook python3-nbclient python3-nbconvert python3-ipykernel chromium
+      slurm-wlm munge python3-yaml python3-requests python3-tornado)
 
 case "${1:-}" in
   "") want=("${full[@]}") ;;
