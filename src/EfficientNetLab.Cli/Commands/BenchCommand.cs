@@ -118,7 +118,7 @@ internal static class BenchCommand
             ["mode"] = "preprocess",
             ["model"] = model,
             ["preset"] = preprocessor.Preset.ToJson(),
-            ["decoder"] = preprocessor.Decoder.ToString().ToLowerInvariant(),
+            ["decoder"] = preprocessor.Decoder.Name(),
             ["jpeg_backend"] = preprocessor.Decoder == DecoderKind.Skia ? ImageDecoder.JpegBackend : "imagesharp",
             ["resampler"] = PillowResampler.Kernels,
             ["workers"] = r.Workers,

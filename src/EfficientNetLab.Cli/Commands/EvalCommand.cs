@@ -2,6 +2,7 @@ using System.CommandLine;
 using EfficientNetLab.Options;
 using EfficientNetLab.Data;
 using EfficientNetLab.Evaluation;
+using EfficientNetLab.Imaging;
 using EfficientNetLab.Weights;
 
 namespace EfficientNetLab.Cli.Commands;
@@ -117,7 +118,7 @@ internal static class EvalCommand
         L($"  top-1       {s.Top1.Value}%  (95% CI {s.Top1.Low}–{s.Top1.High}){Published(s.Model.PublishedTop1)}");
         L($"  top-5       {s.Top5.Value}%  (95% CI {s.Top5.Low}–{s.Top5.High}){Published(s.Model.PublishedTop5)}");
         L($"  ECE         {s.Ece}");
-        L($"  preset      {s.Preset}, decoder {s.Decoder.ToString().ToLowerInvariant()}");
+        L($"  preset      {s.Preset}, decoder {s.Decoder.Name()}");
         var t = s.Throughput;
         L($"  throughput  {t.ImagesPerSecond} img/s on {t.Placement}, {t.BackendName}, batch {t.BatchSize}, data wait {t.DataWaitFraction * 100:0}%, peak memory {t.PeakMemoryMb} MB");
         foreach (var f in s.SkippedFiles.Take(20)) L($"  skipped     {f.Path}: {f.Reason}");

@@ -40,7 +40,7 @@ internal static class PreprocessCommand
                         ["output"] = parse.GetValue(outPath),
                         ["shape"] = new JsonArray(x.shape.Select(s => (JsonNode)s).ToArray()),
                         ["preset"] = preset.ToJson(),
-                        ["decoder"] = pre.Decoder.ToString().ToLowerInvariant(),
+                        ["decoder"] = pre.Decoder.Name(),
                         ["min"] = x.min().item<float>(),
                         ["max"] = x.max().item<float>(),
                     });

@@ -90,7 +90,7 @@ public sealed record EvalSummary(
         ["crop_pct"] = Math.Round(Preset.CropPct, 4),
         ["interpolation"] = Preset.Interpolation.ToString().ToLowerInvariant(),
         ["preset"] = Preset.ToJson(),
-        ["decoder"] = Decoder.ToString().ToLowerInvariant(),
+        ["decoder"] = Decoder.Name(),
         ["images"] = Counts.Images,
         ["dataset_size"] = Counts.DatasetSize,
         ["skipped"] = Counts.Skipped,

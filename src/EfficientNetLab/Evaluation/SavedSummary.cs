@@ -38,7 +38,7 @@ internal static class SavedSummary
 
     public static EvalPreset Preset(JsonObject s) => EvalPreset.FromJson(Object(s, "preset"));
 
-    public static DecoderKind Decoder(JsonObject s) => ReadBack(s, "decoder", Enum.GetValues<DecoderKind>(), d => d.ToString().ToLowerInvariant());
+    public static DecoderKind Decoder(JsonObject s) => ReadBack(s, "decoder", Enum.GetValues<DecoderKind>(), d => d.Name());
 
     public static LabelMapping? Mapping(JsonObject s) =>
         ReadBack(s, "class_mapping", Enum.GetValues<LabelMapping>().Select(m => (LabelMapping?)m).Append(null),

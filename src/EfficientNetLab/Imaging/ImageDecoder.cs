@@ -12,6 +12,12 @@ public enum DecoderKind
     ImageSharp,
 }
 
+public static class DecoderKindNames
+{
+    /// <summary>The decoder as summaries, JSON output and the CLI spell it (<c>skia</c>, <c>imagesharp</c>).</summary>
+    public static string Name(this DecoderKind decoder) => decoder.ToString().ToLowerInvariant();
+}
+
 /// <summary>An image that could not be decoded, with the path and the reason.</summary>
 public sealed class ImageDecodeException(string path, string reason, Exception? inner = null)
     : Exception($"{path}: {reason}", inner)
