@@ -1,5 +1,21 @@
 # shellcheck shell=bash
-# Sourced by deploy/slurm/submit-eval.sh and deploy/local/eval-shards.sh: which shards of a run still need work.
+# Sourced by the three sharded-run scripts (deploy/local, deploy/slurm, deploy/kubernetes): the checks of the options
+# they share, and which shards of a run still need work. The caller defines die MESSAGE (prefixes its own name).
+
+# require_options --NAME VALUE ...: dies naming every option whose VALUE is empty.
+require_options() {
+  local missing=()
+  while (($#)); do
+    [[ -n "$2" ]] || missing+=("$1")
+    shift 2
+  done
+  ((${#missing[@]} == 0)) || die "missing ${missing[*]} (see --help)"
+}
+
+# require_shard_count N: the --shards value, a positive integer.
+require_shard_count() {
+  [[ "$1" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$1'"
+}
 
 # pending_shards OUT N: prints the indices i in 0…N-1 whose OUT/shard-i/summary.json does not say "completed": true
 # (missing, interrupted or failed shards), space-separated. A complete shard is never started again: resuming it

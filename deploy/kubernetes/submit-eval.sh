@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
 usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
-die() { echo "submit-eval.sh: $*" >&2; exit "${1:-2}"; }
+die() { echo "submit-eval.sh: $*" >&2; exit 2; }
 
 # The upper-case names are the templates' parameters, read by name (${!name}) in render_template.
 # shellcheck disable=SC2034
@@ -37,11 +37,11 @@ while (($#)); do
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
-for required in SHARDS WEIGHTS DATA IMAGE RUN; do
-  [[ -n "${!required}" ]] || die "--${required,,} is required (see --help)"
-done
+# shellcheck source=deploy/shards.sh
+source "$here/../shards.sh"
+require_options --shards "$SHARDS" --weights "$WEIGHTS" --data "$DATA" --image "$IMAGE" --run "$RUN"
+require_shard_count "$SHARDS"
 PARALLELISM=${PARALLELISM:-$SHARDS}
-[[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$SHARDS'"
 if ! [[ "$PARALLELISM" =~ ^[1-9][0-9]*$ ]] || ((PARALLELISM > SHARDS)); then
   die "--parallelism must be between 1 and --shards ($SHARDS), got '$PARALLELISM'"
 fi

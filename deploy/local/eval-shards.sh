@@ -10,7 +10,7 @@
 set -euo pipefail
 
 usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
-die() { echo "eval-shards.sh: $*" >&2; exit "${1:-2}"; }
+die() { echo "eval-shards.sh: $*" >&2; exit 2; }
 
 shards='' weights='' data='' out='' extra=()
 while (($#)); do
@@ -24,8 +24,10 @@ while (($#)); do
     *) die "unknown option '$1' (see --help; effnet eval options go after --)" ;;
   esac
 done
-[[ -n "$shards" && -n "$weights" && -n "$data" && -n "$out" ]] || die "--shards, --weights, --data and --out are required (see --help)"
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$shards'"
+# shellcheck source=deploy/shards.sh
+source "$(dirname "$0")/../shards.sh"
+require_options --shards "$shards" --weights "$weights" --data "$data" --out "$out"
+require_shard_count "$shards"
 for option in "${extra[@]}"; do
   [[ "$option" != --workers && "$option" != -j ]] || die "the script sets --workers per shard (its share of the cores); drop it"
 done
@@ -43,8 +45,6 @@ cores=$(nproc)
 per=$((cores / shards))
 ((per >= 1)) || per=1
 
-# shellcheck source=deploy/shards.sh
-source "$(dirname "$0")/../shards.sh"
 read -r -a todo <<<"$(pending_shards "$out" "$shards")"
 ((${#todo[@]})) || echo "eval-shards.sh: all $shards shards are complete in $out"
 pids=()

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 usage() { sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
-die() { echo "submit-eval.sh: $*" >&2; exit "${1:-2}"; }
+die() { echo "submit-eval.sh: $*" >&2; exit 2; }
 
 shards='' weights='' data='' out='' wait=0 container='' extra=()
 sbatch_opts=()
@@ -34,8 +34,10 @@ while (($#)); do
     *) die "unknown option '$1' (see --help; effnet eval options go after --)" ;;
   esac
 done
-[[ -n "$shards" && -n "$weights" && -n "$data" && -n "$out" ]] || die "--shards, --weights, --data and --out are required (see --help)"
-[[ "$shards" =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive integer, got '$shards'"
+# shellcheck source=deploy/shards.sh
+source "$(dirname "$0")/../shards.sh"
+require_options --shards "$shards" --weights "$weights" --data "$data" --out "$out"
+require_shard_count "$shards"
 [[ -e "$data" ]] || die "--data $data does not exist here (it must be a path every node sees)"
 command -v sbatch >/dev/null || die "sbatch is not on PATH: run this on a Slurm login node (or tests/scale/slurm-up.sh here)"
 # The nodes run in other working folders: every path they get is absolute.
@@ -81,8 +83,6 @@ set -euo pipefail
 exec$(quoted "${runner[@]}" eval merge "${shard_dirs[@]}" --out "$out/merged" --overwrite)
 EOF
 
-# shellcheck source=deploy/shards.sh
-source "$(dirname "$0")/../shards.sh"
 read -r -a todo <<<"$(pending_shards "$out" "$shards")"
 
 name=effnet-$(basename "$out")

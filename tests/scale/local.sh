@@ -40,4 +40,16 @@ nothing_to_do() {
   grep -q "all 2 shards are complete" <<<"$out" && ! grep -q "eval-shards.sh: shard" <<<"$out"
 }
 check "a second call starts no shard and merges again" nothing_to_do
+# The option checks all three scripts share (deploy/shards.sh): exit 2, every missing option named, nothing started.
+refuses_missing_options() {
+  local out rc=0
+  out=$(deploy/local/eval-shards.sh --shards 2 --data "$data" --out "$tmp/refused" 2>&1) || rc=$?
+  echo "$out (exit $rc)"
+  ((rc == 2)) && grep -q -- "missing --weights (see --help)" <<<"$out" && [[ ! -e "$tmp/refused" ]] || return 1
+  rc=0
+  out=$(deploy/local/eval-shards.sh --shards 0 --weights "$weights" --data "$data" --out "$tmp/refused" 2>&1) || rc=$?
+  echo "$out (exit $rc)"
+  ((rc == 2)) && grep -q -- "--shards must be a positive integer, got '0'" <<<"$out" && [[ ! -e "$tmp/refused" ]]
+}
+check "a missing option or a bad --shards stops with exit 2, naming it, before anything is written" refuses_missing_options
 summary
