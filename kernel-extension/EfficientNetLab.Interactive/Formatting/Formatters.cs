@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
@@ -30,13 +29,13 @@ public static class Formatters
         Both<MagicHelp>(h => $"<pre style=\"font-size:12px\">{E(h.ToString())}</pre>", h => h.ToString());
         Both<DeviceReport>(DeviceCard.Html, DeviceCard.Text);
         Both<ModelCard>(ModelCardHtml, ModelCardText);
-        Both<PredictionGallery>(GalleryHtml, GalleryText);
-        Both<PreprocessView>(PreprocessHtml, PreprocessText);
+        Both<ClassifyResult>(GalleryHtml, GalleryText);
+        Both<PreprocessResult>(PreprocessHtml, PreprocessText);
         Both<EvalProgressView>(ProgressHtml, ProgressText);
         Both<DownloadView>(DownloadHtml, DownloadText);
         Both<EvalResult>(AccuracyReport.Html, AccuracyReport.Text);
         Both<BenchmarkReport>(BenchmarkHtml, BenchmarkText);
-        Both<WatchView>(WatchHtml, WatchText);
+        Both<WatchResult>(WatchHtml, WatchText);
         Both<TorchSharp.torch.Tensor>(TensorView.Html, TensorView.Text);
     }
 
@@ -44,12 +43,6 @@ public static class Formatters
     {
         Formatter.Register<T>((value, writer) => writer.Write(html(value)), HtmlFormatter.MimeType);
         Formatter.Register<T>((value, writer) => writer.Write(text(value)), PlainTextFormatter.MimeType);
-    }
-
-    public static string Sha256Of(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private static string ModelCardHtml(ModelCard c)
@@ -79,34 +72,35 @@ public static class Formatters
         $"weights {c.Model.WeightsDescription}{(c.Sha256 is null ? "" : $" (sha256 {c.Sha256[..12]}…)")}, device {c.Model.Placement}" +
         (c.Model.Published is { } p ? $", published acc@1 {F(p.Acc1)}% acc@5 {F(p.Acc5)}%" : "");
 
-    private static string GalleryHtml(PredictionGallery g)
+    private static string GalleryHtml(ClassifyResult g)
     {
         var sb = new StringBuilder("<div class=\"effnet-gallery\" style=\"display:flex;flex-wrap:wrap;gap:10px;font-family:system-ui,sans-serif;font-size:12px\">");
-        foreach (var item in g.Items)
+        foreach (var item in g.Images)
         {
             sb.Append("<div style=\"border:1px solid #ddd;border-radius:6px;padding:6px;width:300px\">");
-            if (item.ThumbnailDataUri is not null) sb.Append(Img(item.ThumbnailDataUri, item.Source, 160));
+            sb.Append(Img(PngDataUri(item.Thumbnail), item.Source, Lab.ThumbnailSide));
             sb.Append($"<div style=\"color:#555;overflow-wrap:anywhere\">{E(Path.GetFileName(item.Source.TrimEnd('/')))}</div>");
-            if (item.Error is not null) sb.Append($"<div style=\"color:#b00\">{E(item.Error)}</div>");
             foreach (var s in item.Top) sb.Append(Bar(s.Probability, $"{E(s.Label)} <span style=\"color:#777\">{F(s.Probability * 100, "0.0")}%</span>", width: 110));
             sb.Append("</div>");
         }
-        return sb.Append("</div>").ToString();
+        sb.Append("</div>");
+        foreach (var w in g.Warnings) sb.Append($"<div style=\"font-size:12px;color:#a52\">warning: {E(w)}</div>");
+        return sb.ToString();
     }
 
-    private static string GalleryText(PredictionGallery g)
+    private static string GalleryText(ClassifyResult g)
     {
         var sb = new StringBuilder();
-        foreach (var item in g.Items)
+        foreach (var item in g.Images)
         {
             sb.AppendLine(item.Source);
-            if (item.Error is not null) sb.AppendLine($"  error: {item.Error}");
             foreach (var s in item.Top) sb.AppendLine($"  {s.Probability,7:P2}  {s.Index,4}  {s.Label}");
         }
+        foreach (var w in g.Warnings) sb.AppendLine($"warning: {w}");
         return sb.ToString().TrimEnd();
     }
 
-    private static string PreprocessHtml(PreprocessView v)
+    private static string PreprocessHtml(PreprocessResult v)
     {
         var (preset, stages, stats) = (v.Stages.Preset, v.Stages, v.Stages.ChannelStats());
         int crop = preset.CropSize, plane = crop * crop;
@@ -126,7 +120,7 @@ public static class Formatters
         return sb.Append("</div></div>").ToString();
     }
 
-    private static string PreprocessText(PreprocessView v) =>
+    private static string PreprocessText(PreprocessResult v) =>
         $"{v.Path}: {v.Stages.Decoded.Width}×{v.Stages.Decoded.Height} → resize {v.Stages.Resized.Width}×{v.Stages.Resized.Height} → crop {v.Stages.Preset.CropSize}×{v.Stages.Preset.CropSize} → normalized\n" +
         string.Join("\n", v.Stages.ChannelStats().Select((s, c) => $"  {"RGB"[c]}: [{F(s.Min, "0.000")}, {F(s.Max, "0.000")}], mean {F(s.Mean, "0.000")}"));
 
@@ -175,7 +169,7 @@ public static class Formatters
     private static string BenchmarkText(BenchmarkReport r) =>
         "batch  img/s  median ms  p90 ms  backend\n" + string.Join("\n", r.Results.Select(b => $"{b.BatchSize,5}  {F(b.ImagesPerSecond, "0.0"),5}  {F(b.MedianBatchMs, "0.0"),9}  {F(b.P90BatchMs, "0.0"),6}  {b.Backend}"));
 
-    private static string WatchHtml(WatchView w)
+    private static string WatchHtml(WatchResult w)
     {
         var t = w.Samples.Select(s => Math.Round(s.Elapsed.TotalSeconds, 1)).ToArray();
         static double Pct(double? part, double? whole) => part is { } p && whole is { } a && a > 0 ? 100 * p / a : double.NaN;
@@ -199,7 +193,7 @@ public static class Formatters
         return $"<div class=\"effnet-watch\">{PlotlyHtml.Render(chart)}<div style=\"font-size:12px\">latest: {E(WatchText(w))}</div></div>";
     }
 
-    private static string WatchText(WatchView w)
+    private static string WatchText(WatchResult w)
     {
         if (w.Samples.Count == 0) return "no samples yet";
         var s = w.Samples[^1];

@@ -99,12 +99,15 @@ internal static class Magic
     /// A shared option's value as the CLI would parse it. The value arrives as JSON (a bare 64 is a number, a word a
     /// string), so it is taken back to the text that was typed; not given, it is the definition's default.
     /// </summary>
-    public static T Parse<T>(OptionDefinition<T> definition, JsonElement? value) => definition.Parse(value switch
+    public static T Parse<T>(OptionDefinition<T> definition, JsonElement? value) => definition.Parse(Text(value));
+
+    /// <summary>An option's value as it was typed (null: not given), for a request that parses it itself.</summary>
+    public static string? Text(JsonElement? value) => value switch
     {
         null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => null,
         { ValueKind: JsonValueKind.String } s => s.GetString(),
         { } other => other.GetRawText(),
-    });
+    };
 
     private static string DefaultText(object? value) => value switch
     {

@@ -1,17 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
-using EfficientNetLab.Data;
-using EfficientNetLab.Devices;
-using EfficientNetLab.Evaluation;
-using EfficientNetLab.Imaging;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
 using EfficientNetLab.Options;
 using EfficientNetLab.Weights;
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
-using TorchSharp;
-using Html = EfficientNetLab.Interactive.Formatting.Html;
 using static EfficientNetLab.Interactive.Magics.Magic;
 
 namespace EfficientNetLab.Interactive.Magics;
@@ -44,16 +38,14 @@ public sealed class PreprocessCommand : MagicCommand
 /// <summary>#!efficientnet, #!classify and #!preprocess: the CLI's predict/preprocess as notebook views.</summary>
 internal static class ModelMagics
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(2) };
-
     public static IEnumerable<MagicHelp> Register(Kernel kernel, ModelVariables models)
     {
         yield return Add<EfficientNetCommand>(kernel, "#!efficientnet",
             "Load an EfficientNet into a C# variable and show its model card.",
             "#!efficientnet --model b0 --weights imagenet1k_v1|FILE|random [--device auto|cpu|cuda] [--half] [--channels-last] [--name model]",
             [
-                Option(LoadModel),
-                Option(LoadWeights),
+                Option(LoadRequest.ModelOption),
+                Option(LoadRequest.WeightsOption),
                 Option(KitOptions.Device),
                 Flag("--half", "Convert the model to float16 (GPU)."),
                 Flag("--channels-last", "Run #!accuracy and #!benchmark with NHWC-strided inputs."),
@@ -77,27 +69,24 @@ internal static class ModelMagics
             "#!preprocess IMAGE [--model VARIANT|NAME]",
             [
                 Option("--image", "The image file.", implicitName: true),
-                Option("--model", "Variant whose published preset to use (default b0), or a model variable (its own preset).", Variants),
+                Option("--model", $"Variant whose published preset to use (default {PreprocessRequest.ModelOption.Default}), or a model variable (its own preset).", Variants),
             ],
             (c, ctx) => PreprocessAsync(c, ctx, models));
     }
 
-    private static readonly OptionDefinition<string?> LoadModel =
-        KitOptions.Model.WithDefault(null, "Variant: b0…b7, v2_s, v2_m, v2_l (optional with a self-describing checkpoint file).");
-
-    private static readonly OptionDefinition<string?> LoadWeights = KitOptions.Weights.WithDefault("default");
-
     private static async Task LoadAsync(EfficientNetCommand c, KernelInvocationContext context, ModelVariables models)
     {
         var name = c.Name ?? "model";
-        var variant = Parse(LoadModel, c.Model);
-        var weights = Parse(LoadWeights, c.Weights)!;
-        var deviceSpec = Parse(KitOptions.Device, c.Device);
+        var request = new LoadRequest
+        {
+            Model = Text(c.Model), Weights = Text(c.Weights), Device = Text(c.Device), Half = c.Half, ChannelsLast = c.ChannelsLast, BaseUrl = c.BaseUrl,
+        };
+        var what = LoadRequest.WeightsOption.Parse(request.Weights)!;
         DisplayedValue? bar = null;
         var lastUpdate = Stopwatch.StartNew();
         var progress = new Inline<DownloadProgress>(p =>
         {
-            var view = new DownloadView(weights, p);
+            var view = new DownloadView(what, p);
             if (bar is null) bar = context.Display(view, "text/html", "text/plain");
             else if (lastUpdate.ElapsedMilliseconds > 250 || p.Received == p.Total)
             {
@@ -105,95 +94,44 @@ internal static class ModelMagics
                 lastUpdate.Restart();
             }
         });
-        var loaded = await ModelLoader.LoadAsync(variant, weights, c.BaseUrl, progress, context.CancellationToken);
+        var loaded = await Lab.LoadAsync(request, progress, context.CancellationToken);
         try
         {
-            loaded.Place(deviceSpec, c.Half, c.ChannelsLast);
             await models.SetAsync(name, loaded);
-            long parameterBytes = loaded.Model.parameters().Sum(p => p.numel() * p.element_size());
-            var sha = loaded.WeightsPath is { } path ? Formatters.Sha256Of(path) : null;
-            context.Display(new ModelCard(name, loaded, sha, parameterBytes, Environment.WorkingSet), "text/html", "text/plain");
         }
         catch
         {
             loaded.Dispose();
             throw;
         }
+        context.Display(Lab.Card(loaded, name), "text/html", "text/plain");
     }
 
     private static async Task ClassifyAsync(ClassifyCommand c, KernelInvocationContext context, ModelVariables models)
     {
-        var model = models.Get(Require(c.Model, "--model"));
-        int topk = Parse(KitOptions.TopK, c.Topk);
-        var sources = Sources(c.Image);
-        var predictor = new Predictor(model);
-        var items = new List<GalleryItem>();
-        foreach (var source in sources)
-        {
-            context.CancellationToken.ThrowIfCancellationRequested();
-            var path = await LocalPathAsync(source, context.CancellationToken);
-            // One decode for both the thumbnail and the model's input.
-            var image = ImageDecoder.Decode(path);
-            var top = predictor.Classify(image, topk);
-            items.Add(new GalleryItem(source, Html.PngDataUri(image, 160), top, null));
-        }
-        context.Display(new PredictionGallery(c.Model!, items), "text/html", "text/plain");
+        var modelName = Require(c.Model, "--model");
+        var model = models.Get(modelName);
+        var request = new ClassifyRequest { Image = Images(c.Image), Topk = Parse(KitOptions.TopK, c.Topk) };
+        context.Display(await Lab.ClassifyAsync(model, request, modelName, cancellationToken: context.CancellationToken), "text/html", "text/plain");
     }
 
-    /// <summary>Files, the images of folders (flat or ImageFolder: <see cref="ImageFolder.List"/>), and URLs, in the order given.</summary>
-    internal static IReadOnlyList<string> Sources(JsonElement? value)
+    /// <summary>IMAGE as typed: one path, folder or URL, or a JSON array of them.</summary>
+    private static string[] Images(JsonElement? value) => value switch
     {
-        string[] given = value switch
-        {
-            { ValueKind: JsonValueKind.String } s => [s.GetString()!],
-            { ValueKind: JsonValueKind.Array } a => a.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToArray(),
-            null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => throw new ArgumentException("give an image, a folder or a URL."),
-            { } other => [other.GetRawText()],
-        };
-        var result = new List<string>();
-        foreach (var s in given)
-        {
-            if (IsUrl(s)) result.Add(s);
-            else if (Directory.Exists(s)) result.AddRange(ImageFolder.List(s).Paths);
-            else if (File.Exists(s)) result.Add(s);
-            else throw new FileNotFoundException($"{s}: no such file or folder.", s);
-        }
-        return result;
-    }
+        { ValueKind: JsonValueKind.String } s => [s.GetString()!],
+        { ValueKind: JsonValueKind.Array } a => a.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToArray(),
+        null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => [],
+        { } other => [other.GetRawText()],
+    };
 
-    private static bool IsUrl(string s) =>
-        Uri.TryCreate(s, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
-
-    /// <summary>A URL is downloaded once per kernel session into a temporary folder, keeping its file name.</summary>
-    private static async Task<string> LocalPathAsync(string source, CancellationToken ct)
-    {
-        if (!IsUrl(source)) return source;
-        var uri = new Uri(source);
-        var dir = Path.Combine(Path.GetTempPath(), "effnet-interactive", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source)))[..16]);
-        var file = Path.Combine(dir, Path.GetFileName(uri.LocalPath) is { Length: > 0 } n ? n : "image");
-        if (File.Exists(file)) return file;
-        Directory.CreateDirectory(dir);
-        using var response = await Http.GetAsync(uri, ct);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{source}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
-        var tmp = file + ".part";
-        await using (var fs = File.Create(tmp)) await response.Content.CopyToAsync(fs, ct);
-        File.Move(tmp, file, overwrite: true);
-        return file;
-    }
-
+    /// <summary>--model names a variant (its published preset) or a model variable (the model's own preset).</summary>
     private static Task PreprocessAsync(PreprocessCommand c, KernelInvocationContext context, ModelVariables models)
     {
-        var path = Require(c.Image, "IMAGE");
-        var preset = PresetFor(c.Model ?? "b0", models);
-        context.Display(new PreprocessView(path, new Preprocessor(preset).Stages(path)), "text/html", "text/plain");
+        var result = c.Model is null || Models.EfficientNetVariants.TryGet(c.Model, out _)
+            ? Lab.Preprocess(new PreprocessRequest { Image = c.Image, Model = c.Model })
+            : Lab.Preprocess(Require(c.Image, "IMAGE"), models.Get(c.Model));
+        context.Display(result, "text/html", "text/plain");
         return Task.CompletedTask;
-    }
-
-    private static EvalPreset PresetFor(string model, ModelVariables models)
-    {
-        if (Models.EfficientNetVariants.TryGet(model, out var variant))
-            return CheckpointRegistry.Default(variant.Name).Preset;
-        return models.Get(model).Preset;
     }
 }
 

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using EfficientNetLab.Data;
-using EfficientNetLab.Benchmarks;
-using EfficientNetLab.Devices;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Interactive.Formatting;
 using EfficientNetLab.Interactive.Hosting;
@@ -111,36 +108,39 @@ internal static class RunMagics
         }
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var options = new EvalOptions
+        var request = new AccuracyRequest
         {
-            BatchSize = Parse(KitOptions.BatchSize, c.BatchSize), Workers = Parse(KitOptions.Workers, c.Workers),
-            Limit = Parse(KitOptions.Limit, c.Limit), OutDir = c.Out, Resume = c.Resume, Overwrite = c.Overwrite, Strict = c.Strict,
+            Data = c.Data, ClassMap = c.ClassMap, BatchSize = Parse(KitOptions.BatchSize, c.BatchSize), Workers = Parse(KitOptions.Workers, c.Workers),
+            Limit = Parse(KitOptions.Limit, c.Limit), Out = c.Out, Resume = c.Resume, Overwrite = c.Overwrite, Strict = c.Strict,
             Backend = Parse(KitOptions.Backend, c.Backend),
         };
-        var dataset = DatasetIndex.Open(Require(c.Data, "--data"), model, c.ClassMap);
-        foreach (var w in dataset.Warnings) context.DisplayAs($"warning: {w}", "text/plain");
-        var title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(c.Data!).TrimEnd('/'))}";
-        int total = options.Limit is int l && l < dataset.Samples.Count ? l : dataset.Samples.Count;
-        var view = new EvalProgressView(title, new EvalProgress(0, total, 0, 0, 0, 0, TimeSpan.Zero));
-        var bar = context.Display(view, "text/html", "text/plain");
+        var title = $"{modelName} on {(c.Data is null ? "" : Path.GetFileName(Path.GetFullPath(c.Data).TrimEnd('/')))}";
+        EvalProgressView? view = null;
+        DisplayedValue? bar = null;
         var throttle = Stopwatch.StartNew();
         var progress = new Inline<EvalProgress>(p =>
         {
+            // The first report, before any batch, shows the run's size.
+            if (view is null)
+            {
+                view = new EvalProgressView(title, p);
+                bar = context.Display(view, "text/html", "text/plain");
+                return;
+            }
             view = view with { Progress = p };
             if (throttle.ElapsedMilliseconds < 200 && p.Done < p.Total) return;
-            bar.Update(view);
+            bar!.Update(view);
             throttle.Restart();
         });
-        var result = await Task.Run(() => Evaluator.RunAsync(model, dataset, options, progress: progress,
-            log: line => context.DisplayAs(line, "text/plain"), cancellationToken: context.CancellationToken));
+        var result = await Lab.AccuracyAsync(model, request, progress, line => context.DisplayAs(line, "text/plain"), context.CancellationToken);
         // An interrupt completes the command at once while this handler runs on until the evaluator stops at the
         // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
         await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
-        bar.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
+        if (view is not null) bar!.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
         context.Display(result, "text/html", "text/plain");
     }
 
-    /// <summary>#!accuracy --run DIR: the saved run read back (RunFolder.Load) and shown as a live run's result is.</summary>
+    /// <summary>#!accuracy --run DIR: the saved run read back and shown as a live run's result is.</summary>
     private static async Task SavedRunAsync(AccuracyCommand c, KernelInvocationContext context)
     {
         (string Name, bool Given)[] runOptions =
@@ -154,7 +154,7 @@ internal static class RunMagics
         if (given.Length > 0)
             throw new ArgumentException(
                 $"--run {c.Run} shows a saved run, so {string.Join(", ", given)} cannot go with it (they start a new run: drop --run to evaluate).");
-        var result = await Task.Run(() => RunFolder.Load(c.Run!));
+        var result = await Task.Run(() => Lab.OpenRun(c.Run!));
         await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
         context.Display(result, "text/html", "text/plain");
     }
@@ -163,10 +163,12 @@ internal static class RunMagics
     {
         var modelName = Require(c.Model, "--model");
         var model = models.Get(modelName);
-        var batches = Parse(KitOptions.BatchSizes, c.BatchSize);
-        int? imageSize = Parse(KitOptions.ImageSize, c.ImageSize), threads = Parse(KitOptions.Threads, c.Threads);
-        int warmup = Parse(KitOptions.Warmup, c.Warmup), repeats = Parse(KitOptions.Repeats, c.Repeats);
-        var backend = Parse(KitOptions.Backend, c.Backend);
+        var request = new BenchmarkRequest
+        {
+            BatchSize = Parse(KitOptions.BatchSizes, c.BatchSize), ImageSize = Parse(KitOptions.ImageSize, c.ImageSize),
+            Warmup = Parse(KitOptions.Warmup, c.Warmup), Repeats = Parse(KitOptions.Repeats, c.Repeats),
+            Threads = Parse(KitOptions.Threads, c.Threads), Backend = Parse(KitOptions.Backend, c.Backend),
+        };
         var status = context.DisplayAs("starting…", "text/plain");
         var throttle = Stopwatch.StartNew();
         var progress = new Inline<string>(line =>
@@ -175,38 +177,23 @@ internal static class RunMagics
             status.Update(line);
             throttle.Restart();
         });
-        var results = await Task.Run(() => ModelBenchmark.Run(model, batches, imageSize, backend, warmup, repeats, threads,
-            progress, context.CancellationToken));
-        status.Update($"done: {results.Count} batch size(s)");
-        context.Display(new BenchmarkReport(modelName, results), "text/html", "text/plain");
+        var report = await Lab.BenchmarkAsync(model, request, modelName, progress, context.CancellationToken);
+        status.Update($"done: {report.Results.Count} batch size(s)");
+        context.Display(report, "text/html", "text/plain");
     }
 
     private static async Task CudaInfoAsync(CudaInfoCommand c, KernelInvocationContext context)
     {
-        context.Display(await Task.Run(() => DeviceReport.Collect()), "text/html", "text/plain");
+        context.Display(await Task.Run(Lab.DeviceInfo), "text/html", "text/plain");
         if (c.Watch is not double seconds) return;
-        if (seconds < 0.2) throw new ArgumentException($"--watch must be at least 0.2 seconds, got {seconds}.");
-        if (c.Samples is < 1) throw new ArgumentException("--samples must be at least 1.");
-        // The monitor samples on its own thread; the display is updated here, on the cell's, as each sample arrives.
-        var arrived = System.Threading.Channels.Channel.CreateUnbounded<ResourceSample>();
-        var samples = new List<ResourceSample>();
         DisplayedValue? chart = null;
-        var monitor = ResourceMonitor.Start(TimeSpan.FromSeconds(seconds), onSample: s => arrived.Writer.TryWrite(s));
-        try
+        var progress = new Inline<WatchResult>(w =>
         {
-            while (c.Samples is not int n || samples.Count < n)
-            {
-                samples.Add(await arrived.Reader.ReadAsync(context.CancellationToken));
-                var view = new WatchView(samples.ToArray(), Stopped: false);
-                if (chart is null) chart = context.Display(view, "text/html", "text/plain");
-                else chart.Update(view);
-            }
-        }
-        finally
-        {
-            await monitor.DisposeAsync();
-            chart?.Update(new WatchView(samples.ToArray(), Stopped: true));
-        }
+            if (chart is null) chart = context.Display(w, "text/html", "text/plain");
+            else chart.Update(w);
+        });
+        var result = await Lab.WatchAsync(new WatchRequest { Watch = seconds, Samples = c.Samples }, progress, context.CancellationToken);
+        chart?.Update(result);
     }
 
     private static CSharpKernel CSharp(KernelInvocationContext context) =>

@@ -1,3 +1,7 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
 namespace EfficientNetLab.Imaging;
 
 /// <summary>An 8-bit RGB image, rows top to bottom, pixels interleaved R,G,B — what PIL's <c>.convert("RGB")</c> holds.</summary>
@@ -17,4 +21,17 @@ public sealed class RgbImage
     }
 
     public Span<byte> Row(int y) => Pixels.AsSpan(y * Width * 3, Width * 3);
+
+    /// <summary>A copy whose longer side is at most <paramref name="maxSide"/> (this image when it is that small):
+    /// what a result keeps of an image it shows, instead of every decoded pixel.</summary>
+    public RgbImage Thumbnail(int maxSide)
+    {
+        if (Math.Max(Width, Height) <= maxSide) return this;
+        double scale = (double)maxSide / Math.Max(Width, Height);
+        using var image = Image.LoadPixelData<Rgb24>(Pixels, Width, Height);
+        image.Mutate(x => x.Resize(Math.Max(1, (int)(Width * scale)), Math.Max(1, (int)(Height * scale))));
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return new RgbImage(image.Width, image.Height, pixels);
+    }
 }
