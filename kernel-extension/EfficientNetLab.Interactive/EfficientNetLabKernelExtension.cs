@@ -1,9 +1,10 @@
 using EfficientNetLab.Devices;
 using EfficientNetLab.Interactive.Formatting;
+using EfficientNetLab.Reports;
 using EfficientNetLab.Interactive.Hosting;
 using EfficientNetLab.Interactive.Magics;
 using Microsoft.DotNet.Interactive;
-using static EfficientNetLab.Interactive.Formatting.Html;
+using static EfficientNetLab.Reports.Html;
 
 namespace EfficientNetLab.Interactive;
 

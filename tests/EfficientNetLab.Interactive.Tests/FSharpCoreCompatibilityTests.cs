@@ -52,11 +52,11 @@ public class FSharpCoreCompatibilityTests
             ?? throw new FileNotFoundException($"dotnet-interactive {version} is not installed: run `dotnet tool restore` in the repository.");
     }
 
-    /// <summary>Plotly.NET at the version the extension references, and its F# dependencies at the lowest version
+    /// <summary>Plotly.NET at the version the kit's views (EfficientNetLab.Reports) reference, and its F# dependencies at the lowest version
     /// its nuspec allows (what NuGet restores for a notebook).</summary>
     private static IEnumerable<string> PlotlyAssemblies()
     {
-        var csproj = XDocument.Load(Path.Combine(Repo.Root, "kernel-extension", "EfficientNetLab.Interactive", "EfficientNetLab.Interactive.csproj"));
+        var csproj = XDocument.Load(Path.Combine(Repo.Root, "src", "EfficientNetLab.Reports", "EfficientNetLab.Reports.csproj"));
         var version = csproj.Descendants("PackageReference").Single(e => (string?)e.Attribute("Include") == "Plotly.NET").Attribute("Version")!.Value;
         var root = Path.Combine(Packages, "plotly.net", version);
         yield return Dll(root, "Plotly.NET.dll");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using EfficientNetLab.Interactive.Formatting;
+using EfficientNetLab.Reports;
 using EfficientNetLab.Interactive.Hosting;
 using EfficientNetLab.Options;
 using EfficientNetLab.Weights;

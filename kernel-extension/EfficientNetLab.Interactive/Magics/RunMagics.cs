@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using EfficientNetLab.Evaluation;
-using EfficientNetLab.Interactive.Formatting;
+using EfficientNetLab.Reports;
 using EfficientNetLab.Interactive.Hosting;
 using EfficientNetLab.Options;
 using Microsoft.DotNet.Interactive;

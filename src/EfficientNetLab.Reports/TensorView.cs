@@ -1,9 +1,9 @@
 using EfficientNetLab.Imaging;
 using TorchSharp;
-using static EfficientNetLab.Interactive.Formatting.Html;
+using static EfficientNetLab.Reports.Html;
 using static TorchSharp.torch;
 
-namespace EfficientNetLab.Interactive.Formatting;
+namespace EfficientNetLab.Reports;
 
 /// <summary>A tensor's shape, dtype, device and statistics; an image tensor is also drawn.</summary>
 internal static class TensorView

@@ -1,7 +1,7 @@
 using System.Text;
 using Plotly.NET;
 
-namespace EfficientNetLab.Interactive.Formatting;
+namespace EfficientNetLab.Reports;
 
 /// <summary>
 /// Renders Plotly.NET charts for notebooks that may be offline: plotly.js comes from the copy embedded in
@@ -36,7 +36,40 @@ public static class PlotlyHtml
     public static string Render(GenericChart chart)
     {
         var noReference = DisplayOptions.init(null, null, null, null, null, null, PlotlyJSReference.NoReference);
-        return ScriptElementOnce() + GenericChart.toChartHTML(GenericChart.addDisplayOptions(noReference, chart));
+        string script;
+        if (page.Value is { } p)
+        {
+            p.Charts = true;
+            script = "";
+        }
+        else script = ScriptElementOnce();
+        return script + GenericChart.toChartHTML(GenericChart.addDisplayOptions(noReference, chart));
+    }
+
+    /// <summary>A standalone page being rendered: it carries plotly.js in its head, so its charts carry none.</summary>
+    private sealed class Page
+    {
+        public bool Charts;
+    }
+
+    private static readonly AsyncLocal<Page?> page = new();
+
+    /// <summary>
+    /// Renders a page's body with charts that leave plotly.js to the page (whatever this session has sent to a
+    /// notebook), and says whether it drew any, i.e. whether the page needs <see cref="ScriptElement"/>.
+    /// </summary>
+    internal static (string Body, bool Charts) RenderPage(Func<string> body)
+    {
+        var previous = page.Value;
+        var current = page.Value = new Page();
+        try
+        {
+            return (body(), current.Charts);
+        }
+        finally
+        {
+            page.Value = previous;
+        }
     }
 
     /// <summary>A chart from raw plotly.js traces (name → value pairs) and layout settings.</summary>

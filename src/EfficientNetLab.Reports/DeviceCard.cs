@@ -1,8 +1,8 @@
 using System.Text;
 using EfficientNetLab.Devices;
-using static EfficientNetLab.Interactive.Formatting.Html;
+using static EfficientNetLab.Reports.Html;
 
-namespace EfficientNetLab.Interactive.Formatting;
+namespace EfficientNetLab.Reports;
 
 /// <summary>The library's <see cref="DeviceReport"/> as #!cuda-info shows it: the GPUs as the driver sees them, what
 /// TorchSharp can use (with the CUDA diagnosis when the two disagree), and the CPU.</summary>

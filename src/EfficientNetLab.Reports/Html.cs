@@ -5,7 +5,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-namespace EfficientNetLab.Interactive.Formatting;
+namespace EfficientNetLab.Reports;
 
 /// <summary>Small HTML building blocks shared by the formatters; every view is self-contained inline HTML.</summary>
 internal static class Html

@@ -1,9 +1,9 @@
 using System.Text;
 using EfficientNetLab.Evaluation;
 using EfficientNetLab.Imaging;
-using static EfficientNetLab.Interactive.Formatting.Html;
+using static EfficientNetLab.Reports.Html;
 
-namespace EfficientNetLab.Interactive.Formatting;
+namespace EfficientNetLab.Reports;
 
 /// <summary>The end of #!accuracy: headline against torchvision's numbers, where the errors are, how calibrated it is.</summary>
 internal static class AccuracyReport
