@@ -31,6 +31,7 @@ passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '    %s\n' "$@"; }
 
+mkdir -p "$repo/artifacts"
 if tools/lesson-apps.cs --check >"$repo/artifacts/lesson-apps-check.log" 2>&1; then
   pass "tools/lesson-apps.cs --check"
 else
