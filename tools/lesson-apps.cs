@@ -5,6 +5,7 @@
 // app that is stale, so the two cannot drift.
 //   tools/lesson-apps.cs            (re)write the apps that differ, delete apps whose notebook is gone
 //   tools/lesson-apps.cs --check    write nothing; exit 1 naming each stale, missing or orphaned app
+//   tools/lesson-apps.cs -- --help  this usage (a bare --help is dotnet run's own)
 // A C# app rather than a Python script because it reads what it emits from the code it targets: the facade's
 // request types say which magic options exist and what type each takes (--batch-size → BatchSize, int or int[]),
 // KitOptions parses and validates a value exactly as the magic would, and Roslyn finds a cell's using directives
@@ -37,8 +38,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 if (args is ["-h" or "--help"])
-    return Exit(0, "usage: tools/lesson-apps.cs [--check]\n  writes notebooks/apps/NN-x.cs from each notebooks/NN-x.ipynb; " +
-                   "--check writes nothing and exits 1 naming each app that is stale");
+    return Exit(0, "usage: tools/lesson-apps.cs [--check]\n  writes notebooks/apps/NN-x.cs from each notebooks/NN-x.ipynb (and deletes\n" +
+                   "  generated apps whose notebook is gone); --check writes nothing and exits 1 naming each app that is stale");
 if (args is not ([] or ["--check"]))
     return Exit(2, $"lesson-apps: unknown arguments '{string.Join(' ', args)}' (usage: tools/lesson-apps.cs [--check])");
 var check = args is ["--check"];
@@ -301,6 +302,7 @@ static class Magics
     private static string Load(List<string> tokens)
     {
         var o = Parse("#!efficientnet", tokens, typeof(LoadRequest), implicitProperty: null, variables: ["--name"]);
+        // The variable the magic binds without --name (kernel-extension Magics/ModelMagics.cs).
         var name = o.Variables.GetValueOrDefault("--name") ?? "model";
         return $"var {name} = await Lab.LoadAsync({o.Request});\nlesson.Show(Lab.Card({name}, {Literal(name)}));";
     }
@@ -329,6 +331,7 @@ static class Magics
     private static string Accuracy(List<string> tokens)
     {
         var o = Parse("#!accuracy", tokens, typeof(AccuracyRequest), implicitProperty: null, variables: ["--model", "--name", "--run"]);
+        // The variable the magic binds without --name (kernel-extension Magics/RunMagics.cs).
         var name = o.Variables.GetValueOrDefault("--name") ?? "accuracy";
         if (o.Raw.TryGetValue("--run", out var run))
         {

@@ -40,7 +40,8 @@ def same(what, expected, actual, close=None):
         problems.append(f"{what}: the notebook shows none (did it run? {notebook_path})")
     elif len(expected) != len(actual) or any(e != a and not (close and close(e, a)) for e, a in zip(expected, actual)):
         diff = [f"      notebook {e!r}\n      app      {a!r}" for e, a in zip(expected, actual) if e != a][:5]
-        problems.append(f"{what}: {len(expected)} in the notebook, {len(actual)} from the app" + ("\n" + "\n".join(diff) if diff else ""))
+        counts = f"{len(expected)} in the notebook, {len(actual)} from the app" if len(expected) != len(actual) else f"{len(diff)}+ differ"
+        problems.append(f"{what}: {counts}" + ("\n" + "\n".join(diff) if diff else ""))
     else:
         facts.append(f"{len(expected)} {what}")
 

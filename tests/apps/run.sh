@@ -2,7 +2,7 @@
 # The lesson apps (notebooks/apps/NN-*.cs, generated from the notebooks by tools/lesson-apps.cs; issue #16):
 #   1. tools/lesson-apps.cs --check: every app is what its notebook generates (CI fails while one is stale);
 #   2. every app, built and run offline (no network namespace) from notebooks/apps, exits 0, prints text, and writes
-#      HTML into $EFFNET_OUT (each page it names is there, none loads a remote script);
+#      HTML into $EFFNET_OUT (each page it names is there, none loads a remote script, a chart's carries plotly.js);
 #   3. the quickstart, preprocessing and evaluation apps print the key numbers their notebooks show in Jupyter
 #      (tests/apps/compare.py: top-1 of each shipped test image, the presets, the tensor shape, the accuracy),
 #      against the notebooks the notebooks suite executed (artifacts/notebooks-run/), run here first with the same
@@ -68,6 +68,7 @@ check_run() {
   ((${#written[@]} > 0)) || problems+=("no HTML in $out")
   for f in "${written[@]}"; do
     if grep -qiP '<script\b[^>]*\bsrc\s*=\s*(?!["'"'"']?data:)' "$f"; then problems+=("$f loads a remote script"); fi
+    if grep -q 'Plotly.newPlot' "$f" && ! grep -q 'plotly.js v[0-9]' "$f"; then problems+=("$f draws a chart without plotly.js inline"); fi
   done
   if ((${#problems[@]} == 0)); then pass "$lesson ($(wc -l <"$stdout") lines, ${#written[@]} HTML)"; else fail "$lesson" "${problems[@]}"; fi
 }
