@@ -10,11 +10,13 @@
 #   4. README's "Run a lesson without Jupyter" line, `cd notebooks/apps && dotnet run 00-quickstart.cs`, as written:
 #      its HTML lands in the default notebooks/apps/out/00-quickstart/.
 # Prints "N passed, N failed" last.
-#   tests/apps/run.sh [--feed DIR] [APP...]   APP: a lesson name (00-quickstart); default all
-#   tests/apps/run.sh --check-only           step 1 alone (./test.sh --fast)
+#   tests/apps/run.sh [--feed DIR] [LESSON...]   LESSON: an app's name (00-quickstart); default all
+#   tests/apps/run.sh --check-only              step 1 alone (./test.sh --fast)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 repo="$PWD"
+# shellcheck source=tests/checks.sh
+source tests/checks.sh
 work="$repo/artifacts/apps-run"
 feed=()
 check_only=0
@@ -27,19 +29,11 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-passed=0 failed=0
-pass() { passed=$((passed + 1)); echo "ok   $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1"; shift; printf '    %s\n' "$@"; }
 
-mkdir -p "$repo/artifacts"
-if tools/lesson-apps.cs --check >"$repo/artifacts/lesson-apps-check.log" 2>&1; then
-  pass "tools/lesson-apps.cs --check"
-else
-  fail "tools/lesson-apps.cs --check" "$(tail -n 20 "$repo/artifacts/lesson-apps-check.log")"
-fi
+check "tools/lesson-apps.cs --check" tools/lesson-apps.cs --check
 if ((check_only)); then
-  echo "$passed passed, $failed failed"
-  ((failed == 0)); exit
+  summary
+  exit
 fi
 
 # No network: a new network namespace (as root, or as a user with user namespaces), else the machine's own.
@@ -51,18 +45,34 @@ fi
 
 rm -rf "$work"
 mkdir -p "$work"
-mapfile -t apps < <(if [[ $# -gt 0 ]]; then printf '%s\n' "$@"; else ls notebooks/apps/*.cs | xargs -n1 basename | sed 's/\.cs$//'; fi)
+if [[ $# -gt 0 ]]; then apps=("$@"); else mapfile -t apps < <(find notebooks/apps -maxdepth 1 -name '*.cs' -printf '%f\n' | sed 's/\.cs$//' | sort); fi
 
-# What every app must leave: exit 0, some text, and the HTML pages it announced ("→ out/…/NN-kind.html"), at least
-# one, each without a remote script. $1: lesson, $2: its output folder, $3: stdout, $4: stderr, $5: exit code.
-check_run() {
-  local lesson=$1 out=$2 stdout=$3 stderr=$4 rc=$5 problems=()
-  ((rc == 0)) || problems+=("exit $rc: $(tail -n 15 "$stderr")")
-  [[ -s "$stdout" ]] || problems+=("printed nothing")
-  mapfile -t pages < <(sed -n 's/^→ \(.*\.html\)$/\1/p' "$stdout")
+# Built on its own first (a cold build of the app and the library takes minutes), so that the run's output is the app's.
+build() {
+  (cd notebooks/apps && "${offline[@]}" dotnet build "$1.cs" -v q --nologo)
+}
+
+# run LESSON LOG [ENV...]: the app from notebooks/apps, offline, with ENV (env's arguments); stdout and stderr in LOG.*
+run() {
+  local lesson=$1 log=$2 start=$SECONDS rc
+  shift 2
+  (cd notebooks/apps && env "$@" timeout 1800 "${offline[@]}" dotnet run --no-build "$lesson.cs") >"$log.stdout" 2>"$log.stderr"
+  rc=$?
+  echo "     $lesson ran in $((SECONDS - start)) s"
+  return $rc
+}
+
+# left LOG OUT RC: what every app must leave (LOG.stdout and LOG.stderr from run): exit 0, some text, and the HTML
+# pages it announced ("→ …/NN-kind.html") in OUT, at least one, none loading a remote script, a chart's carrying
+# plotly.js inline.
+left() {
+  local log=$1 out=$2 rc=$3 problems=() pages written f
+  ((rc == 0)) || problems+=("exit $rc: $(grep -v NNPACK "$log.stderr" | tail -n 15)")
+  [[ -s "$log.stdout" ]] || problems+=("printed nothing")
+  mapfile -t pages < <(sed -n 's/^→ \(.*\.html\)$/\1/p' "$log.stdout")
   ((${#pages[@]} > 0)) || problems+=("announced no HTML page")
-  for page in "${pages[@]}"; do
-    [[ -f "$out/$(basename "$page")" ]] || problems+=("announced $page, not in $out")
+  for f in "${pages[@]}"; do
+    [[ -f "$out/$(basename "$f")" ]] || problems+=("announced $f, not in $out")
   done
   mapfile -t written < <(find "$out" -name '*.html' 2>/dev/null)
   ((${#written[@]} > 0)) || problems+=("no HTML in $out")
@@ -70,31 +80,26 @@ check_run() {
     if grep -qiP '<script\b[^>]*\bsrc\s*=\s*(?!["'"'"']?data:)' "$f"; then problems+=("$f loads a remote script"); fi
     if grep -q 'Plotly.newPlot' "$f" && ! grep -q 'plotly.js v[0-9]' "$f"; then problems+=("$f draws a chart without plotly.js inline"); fi
   done
-  if ((${#problems[@]} == 0)); then pass "$lesson ($(wc -l <"$stdout") lines, ${#written[@]} HTML)"; else fail "$lesson" "${problems[@]}"; fi
+  printf '%s\n' "${problems[@]}"
+  ((${#problems[@]} == 0))
 }
 
 for lesson in "${apps[@]}"; do
-  out="$work/$lesson"
-  # Built first (a cold build of the app and the library takes minutes) so that its own time and output are the run's.
-  if ! (cd notebooks/apps && "${offline[@]}" dotnet build "$lesson.cs" -v q --nologo) >"$work/$lesson.build.log" 2>&1; then
-    fail "$lesson" "dotnet build $lesson.cs failed: $(grep -m5 -E 'error' "$work/$lesson.build.log")"
-    continue
-  fi
-  start=$SECONDS
-  (cd notebooks/apps && EFFNET_OUT="$out" timeout 1800 "${offline[@]}" dotnet run --no-build "$lesson.cs") \
-    >"$work/$lesson.stdout" 2>"$work/$lesson.stderr"
-  rc=$?
-  echo "     $lesson ran in $((SECONDS - start)) s"
-  check_run "$lesson" "$out" "$work/$lesson.stdout" "$work/$lesson.stderr" "$rc"
+  before=$failed
+  check "$lesson builds offline" build "$lesson"
+  ((failed == before)) || continue
+  run "$lesson" "$work/$lesson" EFFNET_OUT="$work/$lesson"
+  check "$lesson runs offline and writes its pages" left "$work/$lesson" "$work/$lesson" $?
 done
 
-# The README line as typed, with the default output folder.
+# The README line as typed (a fresh build included), with the default output folder.
 if [[ " ${apps[*]} " == *" 00-quickstart "* ]]; then
   rm -rf notebooks/apps/out/00-quickstart
-  (cd notebooks/apps && unset EFFNET_OUT && timeout 1800 "${offline[@]}" dotnet run 00-quickstart.cs) \
-    >"$work/readme.stdout" 2>"$work/readme.stderr"
-  check_run "README: cd notebooks/apps && dotnet run 00-quickstart.cs" notebooks/apps/out/00-quickstart \
-    "$work/readme.stdout" "$work/readme.stderr" $?
+  start=$SECONDS
+  (cd notebooks/apps && unset EFFNET_OUT && timeout 1800 "${offline[@]}" dotnet run 00-quickstart.cs) >"$work/readme.stdout" 2>"$work/readme.stderr"
+  rc=$?
+  echo "     README line ran in $((SECONDS - start)) s"
+  check "README: cd notebooks/apps && dotnet run 00-quickstart.cs" left "$work/readme" notebooks/apps/out/00-quickstart $rc
 fi
 
 # Key numbers against the executed notebooks.
@@ -116,13 +121,9 @@ if ((${#compared[@]} > 0)); then
     tests/notebooks/run-notebooks.sh "${feed[@]}" "${notebooks[@]}" >"$work/notebooks.log" 2>&1 || true
   fi
   for lesson in "${compared[@]}"; do
-    if report=$(/usr/bin/python3 tests/apps/compare.py "$lesson" "artifacts/notebooks-run/$lesson.ipynb" "$work/$lesson.stdout" 2>&1); then
-      pass "$lesson prints the notebook's key numbers: $report"
-    else
-      fail "$lesson prints the notebook's key numbers" "$report"
-    fi
+    check "$lesson prints the notebook's key numbers" \
+      /usr/bin/python3 tests/apps/compare.py "$lesson" "artifacts/notebooks-run/$lesson.ipynb" "$work/$lesson.stdout"
   done
 fi
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary
