@@ -3,7 +3,6 @@ using System.Net;
 using EfficientNetLab.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace EfficientNetLab.Reports;
 
@@ -38,20 +37,17 @@ internal static class Html
     public static string Img(string dataUri, string alt, int? maxSide = null) =>
         $"<img src=\"{dataUri}\" alt=\"{E(alt)}\" style=\"image-rendering:auto;{(maxSide is int m ? $"max-width:{m}px;max-height:{m}px" : "")}\"/>";
 
-    /// <summary>An RGB image as an inline PNG, scaled down so that its longer side is at most <paramref name="maxSide"/>.</summary>
+    /// <summary>An RGB image as an inline PNG, scaled down (<see cref="RgbImage.Thumbnail"/>) so that its longer side
+    /// is at most <paramref name="maxSide"/>.</summary>
     public static string PngDataUri(RgbImage image, int? maxSide = null)
     {
-        using var img = Image.LoadPixelData<Rgb24>(image.Pixels, image.Width, image.Height);
-        return PngDataUri(img, maxSide);
+        var shown = maxSide is int m ? image.Thumbnail(m) : image;
+        using var img = Image.LoadPixelData<Rgb24>(shown.Pixels, shown.Width, shown.Height);
+        return PngDataUri(img);
     }
 
-    public static string PngDataUri(Image img, int? maxSide = null)
+    private static string PngDataUri(Image img)
     {
-        if (maxSide is int m && Math.Max(img.Width, img.Height) > m)
-        {
-            double s = (double)m / Math.Max(img.Width, img.Height);
-            img.Mutate(x => x.Resize(Math.Max(1, (int)(img.Width * s)), Math.Max(1, (int)(img.Height * s))));
-        }
         using var ms = new MemoryStream();
         img.SaveAsPng(ms);
         return "data:image/png;base64," + Convert.ToBase64String(ms.ToArray());

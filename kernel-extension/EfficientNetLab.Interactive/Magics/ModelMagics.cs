@@ -81,7 +81,7 @@ internal static class ModelMagics
         {
             Model = Text(c.Model), Weights = Text(c.Weights), Device = Text(c.Device), Half = c.Half, ChannelsLast = c.ChannelsLast, BaseUrl = c.BaseUrl,
         };
-        var what = LoadRequest.WeightsOption.Parse(request.Weights)!;
+        var what = request.Weights ?? LoadRequest.WeightsOption.Default!;
         DisplayedValue? bar = null;
         var lastUpdate = Stopwatch.StartNew();
         var progress = new Inline<DownloadProgress>(p =>

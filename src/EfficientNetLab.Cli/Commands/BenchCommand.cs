@@ -50,12 +50,17 @@ internal static class BenchCommand
             {
                 if (!parse.GetValue(preprocessMode))
                 {
-                    using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, cancellationToken: ct);
-                    var sizes = parse.GetValue(batchSizes)!;
-                    loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
-                    var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend),
-                        parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads), cancellationToken: ct);
-                    ReportModel(output, asJson, results);
+                    using var loaded = await Lab.LoadAsync(new LoadRequest
+                    {
+                        Model = parse.GetValue(model), Weights = parse.GetValue(weights), Device = parse.GetValue(device),
+                        Half = parse.GetValue(half), ChannelsLast = parse.GetValue(channelsLast),
+                    }, cancellationToken: ct);
+                    var report = await Lab.BenchmarkAsync(loaded, new BenchmarkRequest
+                    {
+                        BatchSize = parse.GetValue(batchSizes)!, ImageSize = parse.GetValue(imageSize), Warmup = parse.GetValue(warmup),
+                        Repeats = parse.GetValue(repeats), Threads = parse.GetValue(threads), Backend = parse.GetValue(backend),
+                    }, cancellationToken: ct);
+                    ReportModel(output, asJson, report.Results);
                     return 0;
                 }
                 var preset = overrides.Apply(parse, CheckpointRegistry.Get(parse.GetValue(model)!, parse.GetValue(tag)!).Preset);

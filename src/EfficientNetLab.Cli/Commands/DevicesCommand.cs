@@ -36,7 +36,7 @@ internal static class DevicesCommand
             {
                 if (parse.GetValue(watch) is { } seconds)
                     return await WatchAsync(output, TimeSpan.FromSeconds(seconds), parse.GetValue(csv), asJson, ct);
-                var report = DeviceReport.Collect();
+                var report = Lab.DeviceInfo();
                 if (asJson) output.Json(report.ToJson());
                 else Card(output, report);
                 return 0;

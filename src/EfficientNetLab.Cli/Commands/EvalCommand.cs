@@ -56,8 +56,11 @@ internal static class EvalCommand
             bool asJson = parse.GetValue(json);
             try
             {
-                using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!, parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
-                loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
+                using var loaded = await Lab.LoadAsync(new LoadRequest
+                {
+                    Model = parse.GetValue(model), Weights = parse.GetValue(weights), Device = parse.GetValue(device),
+                    Half = parse.GetValue(half), ChannelsLast = parse.GetValue(channelsLast), BaseUrl = parse.GetValue(baseUrl),
+                }, output.DownloadBar("weights"), ct);
                 var dataset = DatasetIndex.Open(parse.GetValue(data)!, loaded, parse.GetValue(classMap));
                 foreach (var w in dataset.Warnings) output.Err.WriteLine($"effnet: warning: {w}");
                 var options = new EvalOptions

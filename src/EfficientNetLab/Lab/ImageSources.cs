@@ -39,7 +39,7 @@ internal static class ImageSources
     {
         if (!IsUrl(source)) return source;
         var uri = new Uri(source);
-        var dir = Path.Combine(Path.GetTempPath(), "effnet-interactive", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)))[..16]);
+        var dir = Path.Combine(Path.GetTempPath(), "effnet-downloads", Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)))[..16]);
         var file = Path.Combine(dir, Path.GetFileName(uri.LocalPath) is { Length: > 0 } n ? n : "image");
         if (File.Exists(file)) return file;
         Directory.CreateDirectory(dir);
