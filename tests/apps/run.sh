@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The lesson apps (notebooks/apps/NN-*.cs, generated from the notebooks by tools/lesson-apps.cs; issue #16):
-#   1. tools/lesson-apps.cs --check: every app is what its notebook generates (CI fails while one is stale);
+#   1. tools/lesson-apps.cs --check: every app is what its notebook generates (CI fails while one is stale); and the
+#      generator on scratch notebooks: what it emits, and how it names a stale app, an unknown option, a refused value;
 #   2. every app, built and run offline (no network namespace) from notebooks/apps, exits 0, prints text, and writes
 #      HTML into $EFFNET_OUT (each page it names is there, none loads a remote script, a chart's carries plotly.js);
 #   3. the quickstart, preprocessing and evaluation apps print the key numbers their notebooks show in Jupyter
@@ -36,6 +37,47 @@ if ((check_only)); then
   exit
 fi
 
+# The generator on notebooks of its own (a copy of the tool in a scratch tree, its #:project pointed back here): what
+# a stale app, an unknown option and a refused value make it say.
+rm -rf "$work"
+scratch="$work/generator"
+mkdir -p "$scratch/tools" "$scratch/notebooks"
+sed "s|^#:project \.\./src/|#:project $repo/src/|" tools/lesson-apps.cs >"$scratch/tools/lesson-apps.cs"
+notebook() {  # notebook NAME CELL...: a .net-csharp notebook, a markdown cell, then one code cell per CELL
+  /usr/bin/python3 - "$scratch/notebooks/$1.ipynb" "${@:2}" <<'PY'
+import json, sys
+cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# A lesson\n", "in two lines"]}]
+cells += [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": c} for c in sys.argv[2:]]
+json.dump({"cells": cells, "metadata": {"kernelspec": {"name": ".net-csharp"}}, "nbformat": 4, "nbformat_minor": 5}, open(sys.argv[1], "w"))
+PY
+}
+generator() { (cd "$scratch" && dotnet run tools/lesson-apps.cs -- "$@" 2>&1); }
+# says EXPECTED ARGS...: the generator exits non-zero and its output holds EXPECTED.
+says() {
+  local expected=$1 output
+  shift
+  if output=$(generator "$@"); then echo "exited 0: $output"; return 1; fi
+  grep -qF -- "$expected" <<<"$output" || { echo "no '$expected' in: $output"; return 1; }
+}
+generates() {
+  generator >/dev/null || return 1
+  grep -qxF 'lesson.Show(Lab.DeviceInfo());' "$scratch/notebooks/apps/00-a.cs" && grep -qxF 'lesson.Show(x + 1);' "$scratch/notebooks/apps/00-a.cs" &&
+    grep -qxF '// in two lines' "$scratch/notebooks/apps/00-a.cs" && grep -qxF 'using System.Text;' "$scratch/notebooks/apps/00-a.cs"
+}
+notebook 00-a '#!cuda-info' $'using System.Text;\nvar x = 1;\nx + 1'
+check "lesson-apps: markdown as comments, usings hoisted, a magic as its Lab call, a trailing expression shown" generates
+notebook 00-a '#!cuda-info' 'var x = 2;'
+check "lesson-apps --check names a stale app" says "notebooks/apps/00-a.cs is stale" --check
+notebook 00-a '#!accuracy --model model --data x --bogus 1'
+check "lesson-apps names the notebook, cell and option of an unknown option" \
+  says "notebooks/00-a.ipynb: cell 2: #!accuracy: unknown option --bogus (AccuracyRequest has no property Bogus)"
+notebook 00-a 'var m = 1;' '#!benchmark --model m --batch-size 1,x'
+check "lesson-apps refuses a value with the option's own rule" \
+  says "notebooks/00-a.ipynb: cell 3: #!benchmark: --batch-size takes positive integers separated by commas, got '1,x'."
+notebook 00-a 'var lesson = "mine";'
+check "lesson-apps refuses a lesson that takes the app's own variable name" \
+  says "notebooks/00-a.ipynb: cell 2: declares 'lesson', the app's own variable for what the lesson shows"
+
 # No network: a new network namespace (as root, or as a user with user namespaces), else the machine's own.
 offline=()
 if unshare -n true 2>/dev/null; then offline=(unshare -n)
@@ -43,8 +85,6 @@ elif unshare -rn true 2>/dev/null; then offline=(unshare -rn)
 else echo "note: unshare is not permitted here, the apps run with the machine's network"
 fi
 
-rm -rf "$work"
-mkdir -p "$work"
 if [[ $# -gt 0 ]]; then apps=("$@"); else mapfile -t apps < <(find notebooks/apps -maxdepth 1 -name '*.cs' -printf '%f\n' | sed 's/\.cs$//' | sort); fi
 
 # Built on its own first (a cold build of the app and the library takes minutes), so that the run's output is the app's.
