@@ -12,7 +12,7 @@
 #      its HTML lands in the default notebooks/apps/out/00-quickstart/.
 # Prints "N passed, N failed" last.
 #   tests/apps/run.sh [--feed DIR] [LESSON...]   LESSON: an app's name (00-quickstart); default all
-#   tests/apps/run.sh --check-only              step 1 alone (./test.sh --fast)
+#   tests/apps/run.sh --check-only              tools/lesson-apps.cs --check alone (./test.sh --fast)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 repo="$PWD"
