@@ -67,6 +67,10 @@ foreach (var notebook in lessons)
     {
         return Exit(1, $"lesson-apps: notebooks/{notebook}: {e.Message}");
     }
+    catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+    {
+        return Exit(1, $"lesson-apps: notebooks/{notebook} is not a notebook as Jupyter writes it (nbformat 4): {e.Message}");
+    }
     var path = Path.Combine(appsDir, appName);
     var current = File.Exists(path) ? File.ReadAllText(path) : null;
     if (current == text) continue;
@@ -83,7 +87,7 @@ foreach (var notebook in lessons)
 foreach (var orphan in Directory.Exists(appsDir) ? Directory.GetFiles(appsDir, "*.cs") : [])
 {
     var name = Path.GetFileName(orphan);
-    if (expected.Contains(name) || !File.ReadLines(orphan).Take(3).Any(l => l.Contains(LessonApp.Marker, StringComparison.Ordinal))) continue;
+    if (expected.Contains(name) || !File.ReadLines(orphan).Take(1).Any(l => l.Contains(LessonApp.Marker, StringComparison.Ordinal))) continue;
     if (check) problems.Add($"notebooks/apps/{name} is stale (its notebook is gone)");
     else
     {
