@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs everything CI runs, suite by suite, and prints one closing line summing them: "N passed, N failed, N skipped".
 #   ./test.sh          everything: unit + torchvision parity (xunit), the kernel extension (in-process and in a real
-#                      Jupyter), every lesson notebook in a real Jupyter, the host lab, the container (podman),
-#                      scale-out (Kubernetes manifests, local shards, a real one-node Slurm) and JupyterHub (root)
-#   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps
+#                      Jupyter), every lesson notebook in a real Jupyter and as a file-based app (offline), the host
+#                      lab, the container (podman), scale-out (Kubernetes manifests, local shards, a real one-node
+#                      Slurm) and JupyterHub (root)
+#   ./test.sh --fast   inner loop: Debug build, xunit without the per-variant parity sweeps, the lesson apps up to date
 # Needs the .NET 10 SDK; installs the Debian packages it needs first (tools/install-test-packages.sh, with sudo when
 # not root; --fast installs only the xunit suite's). The lab and container suites install podman & co. themselves.
 set -uo pipefail
@@ -50,6 +51,7 @@ xunit() {  # xunit PROJECT TRX [FILTER]
 
 if ((fast)); then
   suite unit xunit tests/EfficientNetLab.Tests unit.trx "Category!=Parity"
+  suite apps-check tests/apps/run.sh --check-only
 else
   dotnet tool restore >/dev/null
   suite pack docker/pack-feed.sh artifacts/feed
@@ -57,6 +59,7 @@ else
   suite interactive xunit tests/EfficientNetLab.Interactive.Tests interactive.trx
   suite extension-notebook tests/notebooks/run-extension-notebook.sh --feed artifacts/feed
   suite notebooks tests/notebooks/run-notebooks.sh --feed artifacts/feed
+  suite apps tests/apps/run.sh --feed artifacts/feed   # after notebooks: compares with the notebooks it executed
   suite handouts tests/browser/handouts.sh
   [[ -x tests/lab/run.sh ]] && suite lab tests/lab/run.sh
   [[ -x tests/container/run.sh ]] && suite container tests/container/run.sh
