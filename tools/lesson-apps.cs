@@ -20,7 +20,7 @@
 // An unknown magic or option, a value the option refuses, another #r or a non-C# cell stops the generator with a
 // message naming the notebook, the cell and the option.
 #:project ../src/EfficientNetLab.Reports/EfficientNetLab.Reports.csproj
-#:package Microsoft.CodeAnalysis.CSharp@5.0.0
+#:package Microsoft.CodeAnalysis.CSharp@5.12.0
 // File-based apps default to Native AOT settings; this one reflects over the facade's request types.
 #:property PublishAot=false
 using System.Globalization;
@@ -313,8 +313,7 @@ static class Magics
     private static string Load(List<string> tokens)
     {
         var o = Parse("#!efficientnet", tokens, typeof(LoadRequest), implicitProperty: null, variables: ["--name"]);
-        // The variable the magic binds without --name (kernel-extension Magics/ModelMagics.cs).
-        var name = o.Variables.GetValueOrDefault("--name") ?? "model";
+        var name = o.Variables.GetValueOrDefault("--name") ?? LoadRequest.DefaultName;
         return $"var {name} = await Lab.LoadAsync({o.Request});\n{LessonApp.Show}(Lab.Card({name}, {Literal(name)}));";
     }
 
@@ -342,8 +341,7 @@ static class Magics
     private static string Accuracy(List<string> tokens)
     {
         var o = Parse("#!accuracy", tokens, typeof(AccuracyRequest), implicitProperty: null, variables: ["--model", "--name", "--run"]);
-        // The variable the magic binds without --name (kernel-extension Magics/RunMagics.cs).
-        var name = o.Variables.GetValueOrDefault("--name") ?? "accuracy";
+        var name = o.Variables.GetValueOrDefault("--name") ?? AccuracyRequest.DefaultName;
         if (o.Raw.TryGetValue("--run", out var run))
         {
             var others = o.Given.Where(g => g is not ("--run" or "--name")).ToArray();

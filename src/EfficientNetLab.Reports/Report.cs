@@ -101,7 +101,8 @@ public static class Report
                 var t = value.GetType();
                 if (IsScalar(t) || Members(t).Count == 0) return Scalar(value);
                 var rows = Members(t).Select(m => new[] { m.Name, Scalar(m.Read(value)) }).ToList();
-                return $"{t.Name}\n{Columns(null, rows)}";
+                // An anonymous type's compiler name (<>f__AnonymousType0`2) says nothing: its rows alone do.
+                return t.Name.StartsWith("<>", StringComparison.Ordinal) ? Columns(null, rows) : $"{t.Name}\n{Columns(null, rows)}";
         }
     }
 

@@ -76,7 +76,7 @@ internal static class ModelMagics
 
     private static async Task LoadAsync(EfficientNetCommand c, KernelInvocationContext context, ModelVariables models)
     {
-        var name = c.Name ?? "model";
+        var name = c.Name ?? LoadRequest.DefaultName;
         var request = new LoadRequest
         {
             Model = Text(c.Model), Weights = Text(c.Weights), Device = Text(c.Device), Half = c.Half, ChannelsLast = c.ChannelsLast, BaseUrl = c.BaseUrl,

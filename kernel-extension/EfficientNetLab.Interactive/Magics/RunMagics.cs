@@ -135,7 +135,7 @@ internal static class RunMagics
         var result = await Lab.AccuracyAsync(model, request, progress, line => context.DisplayAs(line, "text/plain"), context.CancellationToken);
         // An interrupt completes the command at once while this handler runs on until the evaluator stops at the
         // next batch; displays after that may go nowhere, so the partial result's lasting home is the variable.
-        await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
+        await CSharp(context).SetValueAsync(c.Name ?? AccuracyRequest.DefaultName, result, typeof(EvalResult));
         if (view is not null) bar!.Update(view with { Finished = result.Completed, Interrupted = !result.Completed });
         context.Display(result, "text/html", "text/plain");
     }
@@ -155,7 +155,7 @@ internal static class RunMagics
             throw new ArgumentException(
                 $"--run {c.Run} shows a saved run, so {string.Join(", ", given)} cannot go with it (they start a new run: drop --run to evaluate).");
         var result = await Task.Run(() => Lab.OpenRun(c.Run!));
-        await CSharp(context).SetValueAsync(c.Name ?? "accuracy", result, typeof(EvalResult));
+        await CSharp(context).SetValueAsync(c.Name ?? AccuracyRequest.DefaultName, result, typeof(EvalResult));
         context.Display(result, "text/html", "text/plain");
     }
 

@@ -47,7 +47,7 @@ public static class Lab
     }
 
     /// <summary>The model card <c>#!efficientnet</c> shows for the model it bound to the variable <paramref name="name"/>.</summary>
-    public static ModelCard Card(LoadedModel model, string name = "model")
+    public static ModelCard Card(LoadedModel model, string name = LoadRequest.DefaultName)
     {
         long parameterBytes = model.Model.parameters().Sum(p => p.numel() * p.element_size());
         string? sha = null;
@@ -61,7 +61,7 @@ public static class Lab
 
     /// <summary><c>#!classify</c>: the top classes of every image, file, folder or URL, where the model is placed.
     /// Each image is decoded once, for both its thumbnail and the model's input; progress gets each as it is done.</summary>
-    public static async Task<ClassifyResult> ClassifyAsync(LoadedModel model, ClassifyRequest request, string modelName = "model",
+    public static async Task<ClassifyResult> ClassifyAsync(LoadedModel model, ClassifyRequest request, string modelName = LoadRequest.DefaultName,
         IProgress<ClassifiedImage>? progress = null, CancellationToken cancellationToken = default)
     {
         int topk = Checked(KitOptions.TopK, request.Topk);
@@ -125,7 +125,7 @@ public static class Lab
 
     /// <summary><c>#!benchmark</c>: timed forward passes on synthetic input where the model is placed; progress gets
     /// one line per pass.</summary>
-    public static Task<BenchmarkReport> BenchmarkAsync(LoadedModel model, BenchmarkRequest request, string modelName = "model",
+    public static Task<BenchmarkReport> BenchmarkAsync(LoadedModel model, BenchmarkRequest request, string modelName = LoadRequest.DefaultName,
         IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var batches = Checked(KitOptions.BatchSizes, request.BatchSize);

@@ -17,6 +17,9 @@ public sealed record LoadRequest
     /// <summary>--weights of a load: the variant's default published weights unless a file, a tag or 'random' is given.</summary>
     public static readonly OptionDefinition<string?> WeightsOption = KitOptions.Weights.WithDefault("default");
 
+    /// <summary>The variable #!efficientnet binds without --name, and the name a lesson app gives the model.</summary>
+    public const string DefaultName = "model";
+
     public string? Model { get; init; } = ModelOption.Default;
     public string? Weights { get; init; } = WeightsOption.Default;
     public string? Device { get; init; } = KitOptions.Device.Default;
@@ -47,6 +50,9 @@ public sealed record PreprocessRequest
 /// <summary><c>#!accuracy</c>: an accuracy run of a loaded model over a labelled folder.</summary>
 public sealed record AccuracyRequest
 {
+    /// <summary>The variable #!accuracy binds its result to without --name.</summary>
+    public const string DefaultName = "accuracy";
+
     public string? Data { get; init; }
     public string? ClassMap { get; init; }
     public int BatchSize { get; init; } = KitOptions.BatchSize.Default;

@@ -53,6 +53,7 @@ public class ReportTests(SampleModel sample) : IClassFixture<SampleModel>
         Assert.Equal("1.5", Report.Text(1.5));
         Assert.Equal("(empty)", Report.Text(Array.Empty<string>()));
         Assert.Equal("Point\nX     1\nName  a b", Report.Text(new Point(1, "a\nb")));
+        Assert.Equal("X     1\nName  a", Report.Text(new { X = 1, Name = "a" }));
         Assert.Equal("X  Name\n1  a\n2  bb", Report.Text(new List<Point> { new(1, "a"), new(2, "bb") }));
         Assert.Equal("Item1  Item2\n1      x", Report.Text(new[] { (1, "x") }));
         var many = Report.Text(Enumerable.Range(0, Report.TextRows + 5));
