@@ -224,8 +224,10 @@ public sealed class BatchLoader(
                     if (Interlocked.Decrement(ref pending.Remaining) == 0) Finish(pending, imageFloats);
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested)
             {
+                // Stopped: cancelled while waiting for the window, or the window closed under it
+                // (ChannelClosedException); either way nobody is waiting for this thread's work.
             }
             catch (Exception e)
             {
