@@ -80,7 +80,8 @@ public sealed class BatchLoader(
     /// all. At the lowest priority the decoders take only the time the model leaves (between operators, while it
     /// waits for the next batch), which is the two-core bound P / (P/M + c) of docs/benchmarks.md. Measured on a
     /// loaded 2-core machine (medians of 3 alternating runs, eval / bound): libtorch 0.88 → 0.92, ONNX Runtime
-    /// 0.72 → 0.79; GPU runs and spare cores are unaffected (nothing else wants the time).
+    /// 0.72 → 0.79. Busy threads of the same login session also outrank the decoders (the model then waits for
+    /// data instead of stalling beside them); GPU runs and spare cores are unaffected.
     /// </summary>
     public const int DecodeNice = 19;
 
