@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Imaging;
 using static TorchSharp.torch;
 
@@ -59,10 +60,11 @@ public sealed class Batch : IDisposable
 }
 
 /// <summary>
-/// Streams a dataset as preprocessed batches: N decode workers fill one batch at a time while up to
-/// <c>prefetch</c> finished batches wait for the model, so memory is O(batch × prefetch) whatever the dataset
-/// size. Order is the dataset's. A file that cannot be decoded is skipped and reported with the batch it
-/// belonged to — or, with <c>strict</c>, ends the stream with its path.
+/// Streams a dataset as preprocessed batches: N decode threads take the next image of the stream one at a time
+/// (no wait at batch ends) while up to <c>prefetch</c> batches ahead of the one the model has are being decoded
+/// or wait, so memory is O(batch × prefetch) whatever the dataset size. Order is the dataset's. A file that cannot
+/// be decoded is skipped and reported with the batch it belonged to — or, with <c>strict</c>, ends the stream with
+/// its path. The decode threads run at low priority (<see cref="DecodeNice"/>).
 /// </summary>
 public sealed class BatchLoader(
     IReadOnlyList<Sample> samples,
@@ -72,111 +74,247 @@ public sealed class BatchLoader(
     int prefetch = 2,
     bool strict = false)
 {
+    /// <summary>
+    /// The nice value of the decode threads. On a CPU the model and the decoders share the cores, and the model's
+    /// intra-op threads meet at a barrier after every operator: a decoder that preempts one of them stalls them
+    /// all. At the lowest priority the decoders take only the time the model leaves (between operators, while it
+    /// waits for the next batch), which is the two-core bound P / (P/M + c) of docs/benchmarks.md. Measured on a
+    /// loaded 2-core machine (medians of 3 alternating runs, eval / bound): libtorch 0.88 → 0.92, ONNX Runtime
+    /// 0.72 → 0.79. Busy threads of the same login session also outrank the decoders (the model then waits for
+    /// data instead of stalling beside them); GPU runs and spare cores are unaffected.
+    /// </summary>
+    public const int DecodeNice = 19;
+
+    // Fields, not captured parameters, so that the decode threads' shared state can read them.
+    private readonly IReadOnlyList<Sample> samples = samples;
+    private readonly Preprocessor preprocessor = preprocessor;
+    private readonly int batchSize = batchSize;
+    private readonly int prefetch = prefetch;
+    private readonly bool strict = strict;
+
     public int Workers { get; } = workers > 0 ? workers : Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Batches of samples[start..], each covering <c>batchSize</c> consecutive dataset positions.</summary>
     public async IAsyncEnumerable<Batch> ReadAsync(int start = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
-        var channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(1, prefetch)) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => Produce(channel.Writer, start, stop.Token), CancellationToken.None);
+        var stream = new DecodeStream(this, start, stop);
         try
         {
-            await foreach (var batch in channel.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var pending in stream.Batches.ReadAllAsync(CancellationToken.None))
             {
+                var batch = await pending.Done.Task;
+                stream.HandOver(pending);
                 yield return batch;
             }
-            await producer;
         }
         finally
         {
-            // The consumer stopped early (break, exception, cancellation): stop decoding and free what is queued.
+            // The consumer stopped early (break, exception, cancellation) or the stream ended: stop decoding, wait
+            // until no decoder writes into a buffer, then free what was never handed over.
             stop.Cancel();
-            try { await producer; } catch (Exception) when (stop.IsCancellationRequested) { }
-            while (channel.Reader.TryRead(out var left)) left.Dispose();
+            await stream.Exited.Task;
+            stream.JoinThreads();
+            stream.FreeLeftovers();
         }
     }
 
-    private async Task Produce(ChannelWriter<Batch> writer, int start, CancellationToken ct)
+    /// <summary>One batch being decoded: its slice of the dataset, its buffer and how many images are still out.</summary>
+    private sealed class PendingBatch(int first, int count, int imageFloats)
     {
-        int imageFloats = preprocessor.OutputLength;
-        try
+        public readonly int First = first;
+        public readonly int Count = count;
+        public readonly float[] Buffer = ArrayPool<float>.Shared.Rent(count * imageFloats);
+        public readonly bool[] Ok = new bool[count];
+        public readonly SkippedFile?[] Errors = new SkippedFile?[count];
+        public int Remaining = count;
+        public long Ticks;
+        /// <summary>Completes on a decode thread; the consumer's continuation (the model) must not run there.</summary>
+        public readonly TaskCompletionSource<Batch> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>The state the decode threads of one <see cref="ReadAsync"/> share.</summary>
+    private sealed class DecodeStream
+    {
+        private readonly BatchLoader loader;
+        private readonly CancellationTokenSource stop;
+        private readonly Channel<PendingBatch> batches;
+        private readonly object gate = new();
+        /// <summary>Batches created and not yet handed to the consumer: what is left to free if the stream stops.</summary>
+        private readonly HashSet<PendingBatch> live = [];
+        /// <summary>Guards <see cref="live"/> only, never held while waiting: cancellation callbacks take it.</summary>
+        private readonly object liveGate = new();
+        private PendingBatch? current;
+        private int next;
+        private int nextInCurrent;
+        private int running;
+        private readonly Thread[] threads;
+
+        public DecodeStream(BatchLoader loader, int start, CancellationTokenSource stop)
         {
-            for (int first = start; first < samples.Count; first += batchSize)
+            this.loader = loader;
+            this.stop = stop;
+            // The window counts batches being decoded as well as decoded ones: the consumer takes a batch from the
+            // channel when it starts waiting for it.
+            batches = Channel.CreateBounded<PendingBatch>(new BoundedChannelOptions(Math.Max(1, loader.prefetch)) { SingleReader = true });
+            next = start;
+            if (start >= loader.samples.Count) batches.Writer.Complete();
+            stop.Token.Register(() => Abort(null));
+            running = loader.Workers;
+            threads = [.. Enumerable.Range(0, loader.Workers).Select(w => new Thread(Decode) { IsBackground = true, Name = $"effnet-decode-{w}" })];
+            foreach (var thread in threads) thread.Start();
+        }
+
+        public ChannelReader<PendingBatch> Batches => batches.Reader;
+
+        /// <summary>Completes when every decode thread has finished its work (they end right after).</summary>
+        public TaskCompletionSource Exited { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>After <see cref="Exited"/>: waits the moment until the threads are gone.</summary>
+        public void JoinThreads()
+        {
+            foreach (var thread in threads) thread.Join();
+        }
+
+        public void HandOver(PendingBatch pending)
+        {
+            lock (liveGate) live.Remove(pending);
+        }
+
+        public void FreeLeftovers()
+        {
+            lock (liveGate)
             {
-                ct.ThrowIfCancellationRequested();
-                int count = Math.Min(batchSize, samples.Count - first);
-                var buffer = ArrayPool<float>.Shared.Rent(count * imageFloats);
-                var ok = new bool[count];
-                var errors = new SkippedFile?[count];
-                long ticks = 0;
-                try
+                foreach (var pending in live)
                 {
-                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Workers, CancellationToken = ct }, i =>
-                    {
-                        long t0 = Stopwatch.GetTimestamp();
-                        var sample = samples[first + i];
-                        try
-                        {
-                            // Decode and resample buffers are per worker thread, reused across images and batches.
-                            preprocessor.ProcessInto(sample.Path, buffer.AsSpan(i * imageFloats, imageFloats), PreprocessScratch.ForCurrentThread);
-                            ok[i] = true;
-                        }
-                        catch (ImageDecodeException e)
-                        {
-                            errors[i] = new SkippedFile(sample.Path, e.Reason);
-                        }
-                        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException)
-                        {
-                            errors[i] = new SkippedFile(sample.Path, e.Message);
-                        }
-                        Interlocked.Add(ref ticks, Stopwatch.GetTimestamp() - t0);
-                    });
+                    if (pending.Done.Task.IsCompletedSuccessfully) pending.Done.Task.Result.Dispose();
+                    else ArrayPool<float>.Shared.Return(pending.Buffer);
                 }
-                catch
-                {
-                    ArrayPool<float>.Shared.Return(buffer);
-                    throw;
-                }
+                live.Clear();
+                while (batches.Reader.TryRead(out _)) { }
+            }
+        }
 
-                if (strict && Array.FindIndex(errors, e => e is not null) is var bad and >= 0)
+        private void Decode()
+        {
+            try
+            {
+                ThreadNice.LowerCurrentThread(DecodeNice);
+                // Decode and resample buffers (and a JPEG decompressor) reused across this thread's images.
+                using var scratch = new PreprocessScratch();
+                int imageFloats = loader.preprocessor.OutputLength;
+                while (TryClaim(out var pending, out int i))
                 {
-                    ArrayPool<float>.Shared.Return(buffer);
-                    throw new ImageDecodeException(errors[bad]!.Path, errors[bad]!.Reason + " (--strict stops at the first unreadable file)");
-                }
-
-                // Compact the good images to the front so the batch is one contiguous block.
-                var items = new List<(int, Sample)>(count);
-                var skipped = new List<(int, SkippedFile)>();
-                for (int i = 0; i < count; i++)
-                {
-                    if (!ok[i])
+                    long t0 = Stopwatch.GetTimestamp();
+                    var sample = loader.samples[pending.First + i];
+                    try
                     {
-                        skipped.Add((first + i, errors[i]!));
-                        continue;
+                        loader.preprocessor.ProcessInto(sample.Path, pending.Buffer.AsSpan(i * imageFloats, imageFloats), scratch);
+                        pending.Ok[i] = true;
                     }
-                    if (items.Count != i)
-                        buffer.AsSpan(i * imageFloats, imageFloats).CopyTo(buffer.AsSpan(items.Count * imageFloats, imageFloats));
-                    items.Add((first + i, samples[first + i]));
-                }
-                var batch = new Batch(buffer, imageFloats, items, skipped, Stopwatch.GetElapsedTime(0, ticks));
-                try
-                {
-                    await writer.WriteAsync(batch, ct);
-                }
-                catch
-                {
-                    batch.Dispose();
-                    throw;
+                    catch (ImageDecodeException e)
+                    {
+                        pending.Errors[i] = new SkippedFile(sample.Path, e.Reason);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OutOfMemoryException)
+                    {
+                        pending.Errors[i] = new SkippedFile(sample.Path, e.Message);
+                    }
+                    Interlocked.Add(ref pending.Ticks, Stopwatch.GetTimestamp() - t0);
+                    if (Interlocked.Decrement(ref pending.Remaining) == 0) Finish(pending, imageFloats);
                 }
             }
-            writer.Complete();
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                // Stopped: cancelled while waiting for the window, or the window closed under it
+                // (ChannelClosedException); either way nobody is waiting for this thread's work.
+            }
+            catch (Exception e)
+            {
+                Abort(e);
+            }
+            finally
+            {
+                if (Interlocked.Decrement(ref running) == 0) Exited.SetResult();
+            }
         }
-        catch (Exception e)
+
+        /// <summary>
+        /// The next image to decode: the next slot of the current batch, or the first of a new one once the window
+        /// has room (the caller waits here until it has). False at the end of the dataset.
+        /// </summary>
+        private bool TryClaim(out PendingBatch pending, out int index)
         {
-            writer.Complete(e);
-            throw;
+            lock (gate)
+            {
+                stop.Token.ThrowIfCancellationRequested();
+                if (current is null || nextInCurrent == current.Count)
+                {
+                    if (next >= loader.samples.Count)
+                    {
+                        (pending, index) = (null!, -1);
+                        return false;
+                    }
+                    int count = Math.Min(loader.batchSize, loader.samples.Count - next);
+                    current = new PendingBatch(next, count, loader.preprocessor.OutputLength);
+                    lock (liveGate) live.Add(current);
+                    next += count;
+                    nextInCurrent = 0;
+                    // Blocking under the lock is what is wanted: every decoder waits for the window alike.
+                    batches.Writer.WriteAsync(current, stop.Token).AsTask().GetAwaiter().GetResult();
+                    if (next >= loader.samples.Count) batches.Writer.TryComplete();
+                }
+                (pending, index) = (current, nextInCurrent++);
+                return true;
+            }
+        }
+
+        private void Finish(PendingBatch pending, int imageFloats)
+        {
+            if (loader.strict && Array.FindIndex(pending.Errors, e => e is not null) is var bad and >= 0)
+            {
+                var error = pending.Errors[bad]!;
+                pending.Done.TrySetException(new ImageDecodeException(error.Path, error.Reason + " (--strict stops at the first unreadable file)"));
+                return;
+            }
+            // Compact the good images to the front so the batch is one contiguous block.
+            var items = new List<(int, Sample)>(pending.Count);
+            var skipped = new List<(int, SkippedFile)>();
+            for (int i = 0; i < pending.Count; i++)
+            {
+                int index = pending.First + i;
+                if (!pending.Ok[i])
+                {
+                    skipped.Add((index, pending.Errors[i]!));
+                    continue;
+                }
+                if (items.Count != i)
+                    pending.Buffer.AsSpan(i * imageFloats, imageFloats).CopyTo(pending.Buffer.AsSpan(items.Count * imageFloats, imageFloats));
+                items.Add((index, loader.samples[index]));
+            }
+            pending.Done.TrySetResult(new Batch(pending.Buffer, imageFloats, items, skipped, Stopwatch.GetElapsedTime(0, pending.Ticks)));
+        }
+
+        /// <summary>
+        /// Ends the stream: with <paramref name="error"/> when a decode thread failed, else because the consumer stopped
+        /// or was cancelled. Batches not yet finished fail so that a consumer waiting for one gets the reason.
+        /// </summary>
+        private void Abort(Exception? error)
+        {
+            PendingBatch[] unfinished;
+            lock (liveGate) unfinished = [.. live];
+            foreach (var pending in unfinished)
+            {
+                if (error is null) pending.Done.TrySetCanceled(stop.Token);
+                else pending.Done.TrySetException(error);
+            }
+            if (error is null) batches.Writer.TryComplete();
+            else
+            {
+                batches.Writer.TryComplete(error);
+                stop.Cancel();
+            }
         }
     }
 }

@@ -12,10 +12,14 @@ namespace EfficientNetLab.Devices;
 public static class TorchRuntime
 {
     /// <summary>
-    /// oneDNN 3.7.1 (inside libtorch 2.10) computes some fp32 convolutions wrongly with its AVX-512 kernels on
-    /// AMD EPYC (measured: a 24→24 3×3 conv, as in EfficientNetV2-S/M, off by up to 1.6 while fp64 and the
-    /// AVX2 kernels agree with PyTorch to 3e-6). Capping the ISA at AVX2 restores torchvision-exact logits; the
-    /// parity tests catch a regression. A user's own ONEDNN_MAX_CPU_ISA is respected.
+    /// oneDNN 3.7.1 (inside libtorch 2.10) computes 3×3 fp32 convolutions on contiguous (NCHW) input wrongly when
+    /// its direct kernel splits the input channels into SIMD blocks and the last block is partial: with AVX-512
+    /// (16-channel blocks) EfficientNet's 24-, 40- and 112-channel layers are off by up to 2 on an AMD EPYC (family
+    /// 26; the smallest case, 1×24×32×32 → 24, is tests/…/OneDnnIsaCapTests). AVX2's 8-channel blocks have the same
+    /// bug, but every EfficientNet convolution has a multiple of 8 input channels, so capping the ISA at AVX2
+    /// restores torchvision-exact logits. Channels-last input takes other kernels that were right uncapped, but the
+    /// cap is per process and contiguous is the default. docs/upstream-onednn-avx512.md has the search and what the
+    /// cap costs. A user's own ONEDNN_MAX_CPU_ISA is respected.
     /// </summary>
     public const string OneDnnIsaCap = "AVX2";
 

@@ -53,6 +53,18 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public async Task Predictions_do_not_depend_on_the_number_of_decode_workers()
+    {
+        var (root, _, _) = SaltedFolder();
+        using var loaded = await FixtureModel();
+        var dataset = DatasetIndex.Open(root, loaded);
+        foreach (var workers in new[] { 1, 3 })
+            await Evaluator.RunAsync(loaded, dataset, new EvalOptions { BatchSize = 4, Workers = workers, OutDir = $"{root}-w{workers}" });
+        foreach (var file in new[] { "predictions.csv", "skipped.csv" })
+            Assert.Equal(File.ReadAllText(Path.Combine($"{root}-w1", file)), File.ReadAllText(Path.Combine($"{root}-w3", file)));
+    }
+
+    [Fact]
     public async Task Strict_mode_stops_naming_the_file()
     {
         var (root, _, bad) = SaltedFolder();
