@@ -54,7 +54,6 @@ var options = new FineTuneOptions
 {
     TrainDir = train, OutDir = Path.Combine(root, "run"), Preset = samplePreset, InitWeights = samplePath,
     Epochs = 1, BatchSize = 64, LearningRate = 1e-4, WarmupSteps = 2,
-    ChannelsLast = true,   // the same numbers, faster on a CPU
 };
 var result = await FineTuner.RunAsync(options, log: Console.WriteLine);
 lesson.Show(result);

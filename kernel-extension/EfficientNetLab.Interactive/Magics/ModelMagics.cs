@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Reports;
 using EfficientNetLab.Interactive.Hosting;
 using EfficientNetLab.Options;
@@ -48,7 +49,7 @@ internal static class ModelMagics
                 Option(LoadRequest.WeightsOption),
                 Option(KitOptions.Device),
                 Flag("--half", "Convert the model to float16 (GPU)."),
-                Flag("--channels-last", "Run #!accuracy and #!benchmark with NHWC-strided inputs."),
+                Flag("--channels-last", "#!accuracy and #!benchmark: " + ModelPlacement.ChannelsLastHelp),
                 Option("--name", "C# variable that receives the LoadedModel. Default: model."),
                 Option("--base-url", "Mirror that replaces torchvision's download host."),
             ],

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Benchmarks;
@@ -23,7 +24,7 @@ internal static class BenchCommand
         var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads (torch.set_num_threads)."));
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "Model mode: float16 model and input (GPU)." };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: NHWC-strided input." };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: " + ModelPlacement.ChannelsLastHelp };
         var warmup = CommonOptions.From(KitOptions.Warmup);
         var repeats = CommonOptions.From(KitOptions.Repeats);
         var backend = CommonOptions.Backend();

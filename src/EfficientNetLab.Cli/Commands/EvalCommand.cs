@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Options;
 using EfficientNetLab.Data;
 using EfficientNetLab.Evaluation;
@@ -19,7 +20,7 @@ internal static class EvalCommand
         var workers = CommonOptions.Workers();
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "fp16 model and inputs (GPU)." };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Feed NHWC-strided inputs (faster convolutions on CPU and tensor cores)." };
+        var channelsLast = new Option<bool>("--channels-last") { Description = ModelPlacement.ChannelsLastHelp };
         var limit = CommonOptions.From(KitOptions.Limit.WithDefault(null, "Evaluate only the first N images."));
         var outDir = new Option<string?>("--out", "-o") { Description = "Folder for predictions.csv, skipped.csv, per_class.csv, confusion.csv, summary.json." };
         var resume = new Option<bool>("--resume") { Description = "Continue the run recorded in --out after its last image." };

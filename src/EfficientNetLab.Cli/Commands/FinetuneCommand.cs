@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EfficientNetLab.Devices;
 using EfficientNetLab.Options;
 using System.Text.Json.Nodes;
 using EfficientNetLab.Imaging;
@@ -27,7 +28,7 @@ internal static class FinetuneCommand
         var noFlip = new Option<bool>("--no-flip") { Description = "Disable random horizontal flips." };
         var dropPath = new Option<double?>("--drop-path") { Description = "Stochastic depth rate while training (default: the variant's, 0.2 for B0; 0 trains faster from scratch)." };
         var dropout = new Option<double?>("--drop") { Description = "Classifier dropout while training (default: the variant's)." };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "Feed NHWC-strided inputs (faster convolutions on CPU)." };
+        var channelsLast = new Option<bool>("--channels-last") { Description = ModelPlacement.ChannelsLastHelp };
         var seed = new Option<int>("--seed") { Description = "Seed for init, shuffling and flips.", DefaultValueFactory = _ => 0 };
         var workers = CommonOptions.Workers();
         var device = CommonOptions.Device();

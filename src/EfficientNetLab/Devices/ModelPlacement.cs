@@ -29,4 +29,22 @@ public sealed record ModelPlacement(string Device, bool Half, bool ChannelsLast)
     }
 
     public override string ToString() => $"{Device}, {DtypeName}, {MemoryFormat}";
+
+    /// <summary>What --channels-last says in every front end's help (eval, bench, finetune, #!efficientnet).</summary>
+    public const string ChannelsLastHelp = "Feed NHWC-strided inputs (faster convolutions with CUDA tensor cores); refused on the CPU, where oneDNN gets them wrong.";
+
+    /// <summary>
+    /// Channels-last input is refused on the CPU, for inference and training alike: this libtorch's oneDNN (3.7.1)
+    /// computes some channels-last 1×1 convolutions wrongly even under the kit's AVX2 cap (EfficientNet-B1 and B4
+    /// logits off by up to 1.6, B5 killed by SIGFPE at batch 2; docs/upstream-onednn-avx512.md). The layout is a
+    /// speed option, and an accuracy kit does not trade its numbers for speed.
+    /// </summary>
+    public static void CheckMemoryFormat(Device device, bool channelsLast)
+    {
+        if (channelsLast && device.type == DeviceType.CPU)
+            throw new ArgumentException(
+                "--channels-last is refused on the CPU: this libtorch's oneDNN computes some channels-last convolutions wrongly " +
+                "(EfficientNet-B1/B4 logits off by up to 1.6, B5 crashes; docs/upstream-onednn-avx512.md). Drop --channels-last " +
+                "(it stays available on CUDA).");
+    }
 }

@@ -33,7 +33,7 @@ public sealed record FineTuneOptions
     public double? DropPath { get; init; }
     /// <summary>Overrides the classifier's dropout (timm's --drop); null keeps torchvision's value.</summary>
     public double? Dropout { get; init; }
-    /// <summary>Feed the model channels-last input, which every conv then keeps (faster on CPU, as for eval).</summary>
+    /// <summary>Feed the model channels-last input, which every conv then keeps (CUDA only: <see cref="ModelPlacement.CheckMemoryFormat"/>).</summary>
     public bool ChannelsLast { get; init; }
     public int Seed { get; init; }
     public int Workers { get; init; }
@@ -59,8 +59,9 @@ public static class FineTuner
     public static async Task<FineTuneResult> RunAsync(FineTuneOptions o, IProgress<TrainProgress>? progress = null,
         Action<string>? log = null, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(o.OutDir);
         var device = ComputeDevice.Resolve(o.Device);
+        ModelPlacement.CheckMemoryFormat(device, o.ChannelsLast);
+        Directory.CreateDirectory(o.OutDir);
         torch.manual_seed(o.Seed);
         DatasetIndex dataset;
         EfficientNet initial;

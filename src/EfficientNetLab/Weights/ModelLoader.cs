@@ -28,7 +28,7 @@ public sealed record LoadedModel(
 
     /// <summary>
     /// Moves the weights to <paramref name="device"/> (auto, cpu, cuda, cuda:N) in float16 or float32, and records
-    /// whether runners feed it NHWC-strided inputs. Placing a float16 model back in float32 is refused: its weights
+    /// whether runners feed it NHWC-strided inputs (CUDA only: <see cref="ModelPlacement.CheckMemoryFormat"/>). Placing a float16 model back in float32 is refused: its weights
     /// were rounded when it was halved, so its numbers would not be the float32 model's.
     /// </summary>
     public ModelPlacement Place(string device = ComputeDevice.Auto, bool half = false, bool channelsLast = false)
@@ -37,6 +37,7 @@ public sealed record LoadedModel(
             throw new InvalidOperationException(
                 $"{WeightsDescription} is float16 (placed with --half): its float32 weights were rounded then, so load it again for float32.");
         var resolved = ComputeDevice.Resolve(device);
+        ModelPlacement.CheckMemoryFormat(resolved, channelsLast);
         Model.to(resolved);
         if (half) Model.half();
         Model.eval();

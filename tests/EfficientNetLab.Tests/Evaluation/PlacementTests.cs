@@ -18,9 +18,9 @@ public class PlacementTests
     {
         using var loaded = await Sample();
         Assert.Equal(("cpu", false, false), (loaded.Placement.Device, loaded.Placement.Half, loaded.Placement.ChannelsLast));
-        var placed = loaded.Place("cpu", half: true, channelsLast: true);
+        var placed = loaded.Place("cpu", half: true);
         Assert.Same(placed, loaded.Placement);
-        Assert.Equal("cpu, float16, channels_last", placed.ToString());
+        Assert.Equal("cpu, float16, contiguous", placed.ToString());
         Assert.All(loaded.Model.parameters(), p => Assert.Equal(ScalarType.Float16, p.dtype));
     }
 
@@ -35,27 +35,38 @@ public class PlacementTests
     }
 
     [Fact]
+    public async Task Channels_last_on_the_cpu_is_refused_and_the_model_stays_where_it_was()
+    {
+        using var loaded = await Sample();
+        var before = loaded.Placement;
+        var e = Assert.Throws<ArgumentException>(() => loaded.Place("cpu", channelsLast: true));
+        Assert.StartsWith("--channels-last is refused on the CPU", e.Message);
+        Assert.Contains("docs/upstream-onednn-avx512.md", e.Message);
+        Assert.Same(before, loaded.Placement);
+    }
+
+    [Fact]
     public async Task An_accuracy_run_uses_the_models_placement_reports_it_and_leaves_it()
     {
         using var loaded = await Sample();
-        loaded.Place("cpu", channelsLast: true);
+        loaded.Place("cpu", half: true);
         var placement = loaded.Placement;
         var data = DatasetIndex.Open(Repo.SampleImages, loaded);
         var result = await Evaluator.RunAsync(loaded, data, new EvalOptions { BatchSize = 8, Limit = 8 });
         Assert.Same(placement, loaded.Placement);
         Assert.Equal(placement, result.Summary.Throughput.Placement);
         var json = result.Summary.ToJson();
-        Assert.Equal(("channels_last", "float32", "cpu"), ((string)json["memory_format"]!, (string)json["dtype"]!, (string)json["device"]!));
-        Assert.All(loaded.Model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.Equal(("contiguous", "float16", "cpu"), ((string)json["memory_format"]!, (string)json["dtype"]!, (string)json["device"]!));
+        Assert.All(loaded.Model.parameters(), p => Assert.Equal(ScalarType.Float16, p.dtype));
     }
 
     [Fact]
     public async Task Onnx_runtime_refuses_a_model_placed_for_libtorch_only()
     {
         using var loaded = await Sample();
-        loaded.Place("cpu", channelsLast: true);
+        loaded.Place("cpu", half: true);
         var e = Assert.Throws<ArgumentException>(() => new Predictor(loaded, backend: InferenceBackend.OnnxRuntime));
-        Assert.Contains("cpu, float32, channels_last", e.Message);
+        Assert.Contains("cpu, float16, contiguous", e.Message);
     }
 
     [Fact]

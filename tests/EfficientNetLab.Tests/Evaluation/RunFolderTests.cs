@@ -49,8 +49,8 @@ public class RunFolderTests
         Assert.Contains("--resume", await Refused(new EvalOptions { OutDir = outDir, Resume = true, Overwrite = true }));
         Assert.Contains("--batch-size", await Refused(new EvalOptions { OutDir = outDir, Overwrite = true, BatchSize = 0 }));
         Assert.Contains("--limit", await Refused(new EvalOptions { OutDir = outDir, Overwrite = true, Limit = 0 }));
-        // ONNX Runtime runs float32 on the CPU: a model placed for channels-last inputs is refused before the folder is touched.
-        loaded.Place("cpu", channelsLast: true);
+        // ONNX Runtime runs float32 on the CPU: a model placed in float16 is refused before the folder is touched.
+        loaded.Place("cpu", half: true);
         Assert.Contains("onnxruntime", await Refused(new EvalOptions { OutDir = outDir, Overwrite = true, Backend = InferenceBackend.OnnxRuntime }));
     }
 

@@ -35,12 +35,11 @@ public class LabTests(SampleModel sample) : IClassFixture<SampleModel>
     [Fact]
     public async Task Load_reads_the_sidecar_and_places_the_model_as_asked()
     {
-        using var model = await Lab.LoadAsync(new LoadRequest { Weights = Repo.SampleCheckpoint, Device = "cpu", ChannelsLast = true });
+        using var model = await Lab.LoadAsync(new LoadRequest { Weights = Repo.SampleCheckpoint, Device = "cpu", Half = true });
         Assert.Equal("b0", model.Model.Variant.Name);
         Assert.Equal(10, model.ClassNames.Count);
         Assert.True(model.ClassNamesKnown);
-        Assert.Equal("cpu", model.Placement.Device);
-        Assert.True(model.Placement.ChannelsLast);
+        Assert.Equal("cpu, float16, contiguous", model.Placement.ToString());
     }
 
     [Fact]
