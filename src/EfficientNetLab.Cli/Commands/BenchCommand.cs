@@ -27,6 +27,11 @@ internal static class BenchCommand
         var warmup = CommonOptions.From(KitOptions.Warmup);
         var repeats = CommonOptions.From(KitOptions.Repeats);
         var backend = CommonOptions.Backend();
+        var onnxFile = new Option<string?>("--onnx")
+        {
+            Description = "Model mode: run this ONNX file (effnet export-onnx --dynamic-batch) on ONNX Runtime instead of exporting --weights, " +
+                          "e.g. to compare the kit's backend with another runner on the same file.",
+        };
         var model = CommonOptions.Model(required: true);
         var tag = new Option<string>("--weights-tag") { Description = "Whose eval preset: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
         var data = new Option<string?>("--data", "-d") { Description = "Folder of images: flat (name order) or an ImageFolder (all its images, torchvision's order)." };
@@ -39,7 +44,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure throughput: the model on synthetic input per batch size (like timm's benchmark.py), " +
                                             "or with --preprocess decode + resize + crop + normalize per image.")
         {
-            preprocessMode, model, tag, weights, batchSizes, imageSize, threads, device, half, channelsLast, warmup, repeats, backend,
+            preprocessMode, model, tag, weights, batchSizes, imageSize, threads, device, half, channelsLast, warmup, repeats, backend, onnxFile,
             data, limit, passes, workers, exif, json,
         };
         overrides.AddTo(command);
@@ -54,7 +59,8 @@ internal static class BenchCommand
                     var sizes = parse.GetValue(batchSizes)!;
                     loaded.Place(parse.GetValue(device)!, parse.GetValue(half), parse.GetValue(channelsLast));
                     var results = ModelBenchmark.Run(loaded, sizes, parse.GetValue(imageSize), parse.GetValue(backend),
-                        parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads), cancellationToken: ct);
+                        parse.GetValue(warmup), parse.GetValue(repeats), parse.GetValue(threads), cancellationToken: ct, log: output.Note,
+                        onnxFile: parse.GetValue(onnxFile) is { } file ? Path.GetFullPath(file) : null);
                     ReportModel(output, asJson, results);
                     return 0;
                 }
@@ -86,7 +92,7 @@ internal static class BenchCommand
                 ["mode"] = "model",
                 ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
                 {
-                    ["model"] = r.Model, ["backend"] = r.Backend, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
+                    ["model"] = r.Model, ["backend"] = r.Backend, ["backend_reason"] = r.BackendReason, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
                     ["device"] = r.Device, ["dtype"] = r.Dtype, ["memory_format"] = r.MemoryFormat, ["threads"] = r.Threads,
                     ["repeats"] = r.Repeats, ["median_batch_ms"] = Math.Round(r.MedianBatchMs, 3), ["p90_batch_ms"] = Math.Round(r.P90BatchMs, 3),
                     ["mean_batch_ms"] = Math.Round(r.MeanBatchMs, 3),

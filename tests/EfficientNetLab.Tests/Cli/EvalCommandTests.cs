@@ -77,6 +77,43 @@ public class EvalCommandTests
         Assert.Single(Directory.GetFiles(dir, "b0.pth.*.onnx")); // exported once, cached next to the checkpoint
     }
 
+    [Fact]
+    public async Task Default_options_give_the_same_predictions_as_libtorch_up_to_ties()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-cli-auto").FullName;
+        async Task<(JsonObject Summary, string[][] Rows)> Run(params string[] backend)
+        {
+            var outDir = Path.Combine(dir, backend.Length == 0 ? "default" : backend[1]);
+            var json = await Support.Cli.JsonAsync(["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--out", outDir, .. backend]);
+            return (json, File.ReadLines(Path.Combine(outDir, "predictions.csv")).Skip(1).Select(l => l.Split(',')).ToArray());
+        }
+        var (summary, auto) = await Run();
+        Assert.StartsWith("auto: onnxruntime ", (string)summary["backend_reason"]!); // a CPU placement: probed
+        Assert.NotNull(summary["backend_probe"]);
+        var (_, libtorch) = await Run("--backend", "libtorch");
+        var (_, onnxruntime) = await Run("--backend", "onnxruntime");
+        Assert.Equal(500, libtorch.Length);
+        foreach (var other in new[] { auto, onnxruntime })
+        {
+            Assert.Equal(libtorch.Length, other.Length);
+            for (int row = 0; row < libtorch.Length; row++)
+            {
+                string[] a = libtorch[row], b = other[row];
+                Assert.Equal(a[..3], b[..3]); // index, path, label
+                var pa = a[8..13].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                var pb = b[8..13].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                for (int k = 0; k < 5; k++)
+                {
+                    // The k-th largest probability is the same whichever class holds it; classes may differ only where
+                    // the k-th is tied within 1e-4 with a neighbour (or, for the 5th, with a class outside the top 5).
+                    Assert.True(Math.Abs(pa[k] - pb[k]) <= 1e-4, $"row {row}: p{k + 1} {pa[k]} vs {pb[k]}");
+                    bool tied = k == 4 || Math.Abs(pa[k] - pa[k + 1]) <= 1e-4 || (k > 0 && Math.Abs(pa[k] - pa[k - 1]) <= 1e-4);
+                    Assert.True(a[3 + k] == b[3 + k] || tied, $"row {row}: top-{k + 1} class {a[3 + k]} vs {b[3 + k]} with p {pa[k]}");
+                }
+            }
+        }
+    }
+
     private static string[] SampleEval(string outDir, params string[] more) =>
         ["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--batch-size", "8", "--out", outDir,
          .. more.Contains("--limit") ? more : [.. more, "--limit", "12"]];
