@@ -20,7 +20,7 @@ internal static class BenchCommand
         var weights = CommonOptions.Weights("random");
         var batchSizes = CommonOptions.From(KitOptions.BatchSizes.WithDefault(KitOptions.BatchSizes.Default, "Model mode: comma-separated batch sizes."));
         var imageSize = CommonOptions.From(KitOptions.ImageSize.WithDefault(null, "Model mode: input side (default: the weights' eval crop)."));
-        var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads (torch.set_num_threads)."));
+        var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads of either backend (torch.set_num_threads; ONNX Runtime's session)."));
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "Model mode: float16 model and input (GPU)." };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: NHWC-strided input." };

@@ -158,18 +158,24 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
     /// <summary>The ONNX Runtime session on the export: cached next to a checkpoint; random weights have no file, so a temporary one.</summary>
     private static OnnxRuntimeModel Open(LoadedModel loaded, int threads, Action<string>? log)
     {
-        string path;
-        if (loaded.WeightsPath is null)
+        if (loaded.WeightsPath is not null)
         {
-            path = Path.Combine(Path.GetTempPath(), $"effnet-{Guid.NewGuid():N}.onnx");
+            var cached = OnnxExportCache.GetOrExport(loaded);
+            log?.Invoke($"ONNX Runtime on {cached}, {threads} thread{(threads == 1 ? "" : "s")}");
+            return new OnnxRuntimeModel(cached, threads);
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"effnet-{Guid.NewGuid():N}.onnx");
+        try
+        {
             OnnxExporter.Export(loaded, path, OnnxExportCache.Options);
+            log?.Invoke($"ONNX Runtime on an export of {loaded.WeightsDescription}, {threads} thread{(threads == 1 ? "" : "s")}");
+            return new OnnxRuntimeModel(path, threads);
         }
-        else
+        finally
         {
-            path = OnnxExportCache.GetOrExport(loaded);
+            // The session holds the whole graph once it is created.
+            File.Delete(path);
         }
-        log?.Invoke($"ONNX Runtime on {path}, {threads} thread{(threads == 1 ? "" : "s")}");
-        return new OnnxRuntimeModel(path, threads);
     }
 
     /// <summary>

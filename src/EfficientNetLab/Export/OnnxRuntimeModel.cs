@@ -29,7 +29,8 @@ public sealed class OnnxRuntimeModel : IDisposable
     public int? FixedHeight { get; }
     public int? FixedWidth { get; }
 
-    /// <param name="intraOpThreads">Threads one inference may use; null lets ONNX Runtime pick (one per physical core).</param>
+    /// <param name="intraOpThreads">Threads one inference may use; null lets ONNX Runtime pick (its count of physical cores, which
+    /// was one on a 2-vCPU VM: the kit passes its own count).</param>
     public OnnxRuntimeModel(string path, int? intraOpThreads = null)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -38,6 +39,10 @@ public sealed class OnnxRuntimeModel : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // Within a run ONNX Runtime's threads spin between parallel sections, as plain ONNX Runtime's do. Spinning on
+        // after a run only takes the cores from what the kit does between runs (softmax and top-k, decoding the next
+        // batch) and from other programs; back-to-back runs (bench) are not slower without it (tests/bench/ort-causes.cs).
+        options.AddSessionConfigEntry("session.force_spinning_stop", "1");
         if (intraOpThreads is { } threads)
         {
             if (threads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), threads, "threads must be at least 1.");
