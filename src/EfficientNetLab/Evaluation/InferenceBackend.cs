@@ -65,6 +65,7 @@ internal sealed class BackendForward : IDisposable
         if (onnxFile is not null)
         {
             if (backend == InferenceBackend.LibTorch) throw new ArgumentException($"--onnx {onnxFile} runs on ONNX Runtime, not --backend libtorch.");
+            if (!File.Exists(onnxFile)) throw new FileNotFoundException($"--onnx {onnxFile}: file not found.", onnxFile);
             Validate(loaded, InferenceBackend.OnnxRuntime, loaded.Preset.CropSize);
             Choice = new BackendChoice(InferenceBackend.OnnxRuntime, $"forced by --onnx {onnxFile}");
             log?.Invoke($"ONNX Runtime on {onnxFile}, {threads} thread{(threads == 1 ? "" : "s")}");

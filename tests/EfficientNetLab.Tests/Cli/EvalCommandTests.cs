@@ -179,5 +179,29 @@ public class EvalCommandTests
         Assert.Equal([1, 2], results.Select(r => (int)r!["batch_size"]!));
         Assert.All(results, r => Assert.True((double)r!["images_per_s"]! > 0));
         Assert.All(results, r => Assert.Equal(backend, (string)r!["backend"]!));
+        Assert.All(results, r => Assert.Equal($"forced by --backend {backend}", (string)r!["backend_reason"]!));
+    }
+
+    [Fact]
+    public async Task Bench_runs_a_given_onnx_file_with_its_thread_count()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-cli-bench-onnx").FullName;
+        var file = Path.Combine(dir, "b0-56.onnx");
+        await Support.Cli.JsonAsync("export-onnx", "--model", "b0", "--weights", "random", "--dynamic-batch", "--image-size", "56", "-o", file);
+        var (code, stdout, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", file, "--image-size", "56", "--threads", "1",
+            "--batch-size", "1,3", "--warmup", "1", "--repeats", "1", "--json");
+        Assert.True(code == 0, stderr);
+        var results = JsonNode.Parse(stdout)!["results"]!.AsArray();
+        Assert.All(results, r => Assert.Equal(("onnxruntime", $"forced by --onnx {file}", 1),
+            ((string)r!["backend"]!, (string)r["backend_reason"]!, (int)r["threads"]!)));
+        Assert.Contains($"ONNX Runtime on {file}, 1 thread", stderr);
+
+        var missing = Path.Combine(dir, "missing.onnx");
+        (code, _, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", missing, "--batch-size", "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"--onnx {missing}: file not found", stderr);
+        (code, _, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", file, "--backend", "libtorch", "--batch-size", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("runs on ONNX Runtime, not --backend libtorch", stderr);
     }
 }
