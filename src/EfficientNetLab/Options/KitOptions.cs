@@ -151,7 +151,7 @@ public static class KitOptions
         IsNumeric = true,
     };
 
-    public static readonly OptionDefinition<int?> Threads = new("--threads", "Intra-op threads for the run: torch.set_num_threads, and ONNX Runtime's session on --backend onnxruntime.", null,
+    public static readonly OptionDefinition<int?> Threads = new("--threads", "Intra-op threads for the run: torch.set_num_threads, and ONNX Runtime's session when it runs the model.", null,
         v => Positive("--threads", v[0]))
     {
         IsNumeric = true,
