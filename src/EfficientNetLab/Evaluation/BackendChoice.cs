@@ -101,15 +101,17 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
         }
         else
         {
-            onnx = Open(loaded, threads, log);
             try
             {
+                onnx = Open(loaded, threads, log);
                 probe = Measure(loaded, onnx, batchSize, imageSize, threads);
             }
-            catch
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                onnx.Dispose();
-                throw;
+                // Auto was asked for the faster backend, not for ONNX Runtime: a run it cannot do is libtorch's (not cached,
+                // so the next run tries again).
+                onnx?.Dispose();
+                return (Logged(new BackendChoice(InferenceBackend.LibTorch, $"auto, probe failed: ONNX Runtime: {e.Message}"), log), null);
             }
             cache[key] = new JsonObject
             {

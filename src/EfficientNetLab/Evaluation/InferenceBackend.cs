@@ -56,10 +56,9 @@ internal sealed class BackendForward : IDisposable
     }
 
     /// <param name="batchSize">The batch the run will use, for <see cref="InferenceBackend.Auto"/>'s probe.</param>
-    /// <param name="probeCache">Where Auto's probe results are kept; null for <see cref="BackendChoice.DefaultCachePath"/>.</param>
     /// <param name="onnxFile">An export to run on ONNX Runtime instead of the model's own (a benchmark's --onnx).</param>
     public BackendForward(LoadedModel loaded, InferenceBackend backend, int cropSize, int batchSize, Action<string>? log = null,
-        string? probeCache = null, string? onnxFile = null)
+        string? onnxFile = null)
     {
         int threads = torch.get_num_threads();
         if (onnxFile is not null)
@@ -73,7 +72,7 @@ internal sealed class BackendForward : IDisposable
         }
         else
         {
-            (Choice, onnx) = BackendChoice.Resolve(loaded, backend, batchSize, cropSize, threads, probeCache, log, keepOnnx: true);
+            (Choice, onnx) = BackendChoice.Resolve(loaded, backend, batchSize, cropSize, threads, cachePath: null, log, keepOnnx: true);
         }
         if (Choice.Backend == InferenceBackend.LibTorch)
         {

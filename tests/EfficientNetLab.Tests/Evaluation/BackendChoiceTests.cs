@@ -109,6 +109,21 @@ public sealed class BackendChoiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_probe_onnx_runtime_cannot_run_is_libtorch_and_not_cached()
+    {
+        var checkpoint = Path.Combine(dir, "sample.pth");
+        File.Copy(Repo.SampleCheckpoint, checkpoint);
+        File.Copy(Path.ChangeExtension(Repo.SampleCheckpoint, ".json"), Path.ChangeExtension(checkpoint, ".json"));
+        // A folder where the export would be cached: the export fails.
+        Directory.CreateDirectory(EfficientNetLab.Export.OnnxExportCache.PathFor(checkpoint));
+        using var loaded = await ModelLoader.LoadAsync(null, checkpoint);
+        var choice = BackendChoice.Resolve(loaded, InferenceBackend.Auto, 2, loaded.Preset.CropSize, CachePath);
+        Assert.Equal(InferenceBackend.LibTorch, choice.Backend);
+        Assert.StartsWith("auto, probe failed: ONNX Runtime: ", choice.Reason);
+        Assert.False(File.Exists(CachePath));
+    }
+
+    [Fact]
     public async Task The_summary_records_the_backend_and_why()
     {
         using var loaded = await Sample();
