@@ -66,17 +66,18 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
     /// The backend <paramref name="requested"/> resolves to for <paramref name="loaded"/> as placed, at this batch
     /// and input size with torch's intra-op threads; probes (and caches) when Auto has no cached answer.
     /// </summary>
+    /// <param name="shard">For one shard of a run split over processes or machines (<see cref="EvalOptions.Shard"/>).</param>
     public static BackendChoice Resolve(LoadedModel loaded, InferenceBackend requested, int batchSize, int imageSize,
-        string? cachePath = null, Action<string>? log = null)
+        string? cachePath = null, Action<string>? log = null, bool shard = false)
     {
-        var (choice, onnx) = Resolve(loaded, requested, batchSize, imageSize, torch.get_num_threads(), cachePath, log, keepOnnx: false);
+        var (choice, onnx) = Resolve(loaded, requested, batchSize, imageSize, torch.get_num_threads(), cachePath, log, keepOnnx: false, shard);
         onnx?.Dispose();
         return choice;
     }
 
     /// <summary>As the public overload; with <paramref name="keepOnnx"/> the ONNX Runtime session the choice runs on is handed over.</summary>
     internal static (BackendChoice Choice, OnnxRuntimeModel? Onnx) Resolve(LoadedModel loaded, InferenceBackend requested, int batchSize,
-        int imageSize, int threads, string? cachePath, Action<string>? log, bool keepOnnx)
+        int imageSize, int threads, string? cachePath, Action<string>? log, bool keepOnnx, bool shard = false)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "batch size must be at least 1.");
         switch (requested)
@@ -89,6 +90,10 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
         }
         if (OnnxRuntimeCannotRun(loaded, imageSize) is { } cannot)
             return (Logged(new BackendChoice(InferenceBackend.LibTorch, $"auto, no probe: ONNX Runtime {cannot.Fact}"), log), null);
+        // Each machine's probe could answer differently, and eval merge refuses shards run on different backends.
+        if (shard)
+            return (Logged(new BackendChoice(InferenceBackend.LibTorch,
+                "auto, no probe: every shard of a run must use the same backend (--backend onnxruntime runs them all on ONNX Runtime)"), log), null);
 
         cachePath ??= DefaultCachePath;
         var key = CacheKey(loaded, batchSize, imageSize, threads);

@@ -66,7 +66,8 @@ public static class Evaluator
         }
         var metrics = records.Metrics;
 
-        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, Math.Min(options.BatchSize, Math.Max(1, end - start)), log);
+        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, Math.Min(options.BatchSize, Math.Max(1, end - start)), log,
+            shard: shard is not null);
         var forward = new ChunkedForward(backend.Forward, log);
         // As timm's validate.py: one forward pass on synthetic input before the clock starts, so the one-time set-up
         // (oneDNN primitives, cuDNN autotuning, ONNX Runtime's first run) is not billed to the first batches.

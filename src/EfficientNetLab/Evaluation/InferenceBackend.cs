@@ -57,8 +57,9 @@ internal sealed class BackendForward : IDisposable
 
     /// <param name="batchSize">The batch the run will use, for <see cref="InferenceBackend.Auto"/>'s probe.</param>
     /// <param name="onnxFile">An export to run on ONNX Runtime instead of the model's own (a benchmark's --onnx).</param>
+    /// <param name="shard">For one shard of a split run: Auto then never probes (<see cref="BackendChoice.Resolve(LoadedModel, InferenceBackend, int, int, string?, Action{string}?, bool)"/>).</param>
     public BackendForward(LoadedModel loaded, InferenceBackend backend, int cropSize, int batchSize, Action<string>? log = null,
-        string? onnxFile = null)
+        string? onnxFile = null, bool shard = false)
     {
         int threads = torch.get_num_threads();
         if (onnxFile is not null)
@@ -72,7 +73,7 @@ internal sealed class BackendForward : IDisposable
         }
         else
         {
-            (Choice, onnx) = BackendChoice.Resolve(loaded, backend, batchSize, cropSize, threads, cachePath: null, log, keepOnnx: true);
+            (Choice, onnx) = BackendChoice.Resolve(loaded, backend, batchSize, cropSize, threads, cachePath: null, log, keepOnnx: true, shard);
         }
         if (Choice.Backend == InferenceBackend.LibTorch)
         {

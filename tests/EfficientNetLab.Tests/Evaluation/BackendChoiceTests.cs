@@ -50,6 +50,17 @@ public sealed class BackendChoiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_shard_is_libtorch_without_a_probe_so_that_shards_on_other_machines_agree()
+    {
+        using var loaded = await Sample();
+        var choice = BackendChoice.Resolve(loaded, InferenceBackend.Auto, 4, loaded.Preset.CropSize, CachePath, shard: true);
+        Assert.Equal((InferenceBackend.LibTorch, (BackendProbe?)null), (choice.Backend, choice.Probe));
+        Assert.StartsWith("auto, no probe: every shard of a run must use the same backend", choice.Reason);
+        Assert.False(File.Exists(CachePath));
+        Assert.Equal(InferenceBackend.OnnxRuntime, BackendChoice.Resolve(loaded, InferenceBackend.OnnxRuntime, 4, loaded.Preset.CropSize, CachePath, shard: true).Backend);
+    }
+
+    [Fact]
     public async Task An_input_size_other_than_the_exports_is_libtorch_without_a_probe()
     {
         using var loaded = await Sample();

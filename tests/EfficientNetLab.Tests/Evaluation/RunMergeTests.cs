@@ -32,7 +32,8 @@ public class RunMergeTests
     {
         var root = Directory.CreateTempSubdirectory("effnet-merge").FullName;
         var whole = Path.Combine(root, "whole");
-        await Eval("--out", whole);
+        // Under --backend auto a shard runs on libtorch (BackendChoice): so does the run its merge must equal.
+        await Eval("--out", whole, "--backend", "libtorch");
         var shards = new string[3];
         for (int i = 0; i < 3; i++)
         {
