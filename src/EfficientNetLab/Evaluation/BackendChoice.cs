@@ -131,7 +131,7 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
                 $"auto: onnxruntime {probe.OnnxRuntimeImagesPerSecond:F1} img/s, libtorch {probe.LibTorchImagesPerSecond:F1} img/s at batch {batchSize}, ") +
             $"{imageSize}², {threads} thread{(threads == 1 ? "" : "s")}, " +
             (probe.Cached ? $"probe cached in {cachePath}" : "probed now") +
-            (useOnnx ? "" : $"; onnxruntime is picked only when {OnnxRuntimeMargin:0.00}× faster"), probe), log);
+            (useOnnx ? "" : FormattableString.Invariant($"; onnxruntime is picked only when {OnnxRuntimeMargin:0.00}× faster")), probe), log);
         if (!useOnnx || !keepOnnx)
         {
             onnx?.Dispose();
