@@ -237,7 +237,7 @@ public class MagicTests(NotebookKernel notebook)
     {
         await Model();
         var data = Dataset(perClass: 2);
-        (await notebook.Run($"#!accuracy --model m --data {data} --batch-size 4 --name viaTorch")).Succeeded();
+        (await notebook.Run($"#!accuracy --model m --data {data} --batch-size 4 --backend libtorch --name viaTorch")).Succeeded();
         (await notebook.Run($"#!accuracy --model m --data {data} --batch-size 4 --backend onnxruntime --name viaOrt")).Succeeded();
         var same = await notebook.Run("viaOrt.Metrics.Images == 4 && viaOrt.Metrics.Top1 == viaTorch.Metrics.Top1 && viaOrt.Metrics.Top5 == viaTorch.Metrics.Top5");
         Assert.Equal(true, same.Events.OfType<ReturnValueProduced>().Single().Value);
@@ -378,7 +378,7 @@ public class MagicTests(NotebookKernel notebook)
         var r = await notebook.Run("#!benchmark --model m --batch-size 1 --warmup 0 --repeats 1 --backend onnxruntime");
         r.Succeeded();
         Assert.Contains("<td style=\"padding:1px 8px;text-align:left\">onnxruntime</td>", r.Html());
-        Assert.Contains("--backend is libtorch or onnxruntime, got 'tensorrt'",
+        Assert.Contains("--backend is auto, libtorch or onnxruntime, got 'tensorrt'",
             (await notebook.Run("#!benchmark --model m --backend tensorrt")).FailedWithOneLine());
     }
 

@@ -42,7 +42,7 @@ foreach (int batch in batches)
     }
     times.Sort();
     Print(batch, "onnxruntime", times[times.Count / 2], times[(int)Math.Ceiling(0.9 * (times.Count - 1))]);
-    var torch = ModelBenchmark.Run(loaded, [batch], size, warmup: warmup, repeats: repeats, threads: threads)[0];
+    var torch = ModelBenchmark.Run(loaded, [batch], size, InferenceBackend.LibTorch, warmup: warmup, repeats: repeats, threads: threads)[0];
     Print(batch, "torchsharp", torch.MedianBatchMs, torch.P90BatchMs);
 }
 File.Delete(path);

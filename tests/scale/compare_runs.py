@@ -10,7 +10,8 @@ import json
 import os
 import sys
 
-TIMING_FIELDS = {"images_per_s", "wall_time_s", "data_wait_fraction", "peak_memory_mb", "monitor", "retry_batch_size"}
+TIMING_FIELDS = {"images_per_s", "wall_time_s", "data_wait_fraction", "peak_memory_mb", "monitor", "retry_batch_size",
+                 "backend_reason", "backend_probe"}
 RESULT_FILES = ["predictions.csv", "skipped.csv", "per_class.csv", "confusion.csv"]
 
 expected_dir, actual_dir = sys.argv[1:]

@@ -20,7 +20,7 @@ weights=samples/fashion-mnist/efficientnet_b0_fashion_mnist.pth
 per=$(($(nproc) / 2 > 0 ? $(nproc) / 2 : 1))
 data=samples/fashion-mnist/test
 
-check "an unsharded effnet eval of the sample (the reference)" env OMP_NUM_THREADS="$per" "$EFFNET" eval --weights "$weights" --data "$data" --out "$tmp/whole" --device cpu --batch-size 50 --workers "$per"
+check "an unsharded effnet eval of the sample (the reference)" env OMP_NUM_THREADS="$per" "$EFFNET" eval --weights "$weights" --data "$data" --out "$tmp/whole" --device cpu --batch-size 50 --workers "$per" --backend libtorch
 local_shards() {
   deploy/local/eval-shards.sh --shards 2 --weights "$weights" --data "$data" --out "$tmp/run" -- --device cpu --batch-size 50
 }

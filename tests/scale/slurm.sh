@@ -35,7 +35,7 @@ check "slurm-up.sh brings up slurmctld, slurmd and munged" "${up[@]}"
 check "slurm-up.sh again reuses them" bash -c "${up[*]} | grep -q reusing"
 export SLURM_CONF=${EFFNET_SLURM_DIR:-/var/tmp/effnet-slurm}/slurm.conf
 
-check "an unsharded effnet eval of the sample (the reference)" "$EFFNET" eval --weights "$weights" --data "$data" --out "$tmp/whole" "${eval_args[@]}"
+check "an unsharded effnet eval of the sample (the reference)" "$EFFNET" eval --weights "$weights" --data "$data" --out "$tmp/whole" "${eval_args[@]}" --backend libtorch
 
 submit() {  # submit OUT EXTRA_EVAL_ARG…: submit-eval.sh --shards 4 … --wait; its output in OUT.log
   local out=$1

@@ -56,7 +56,7 @@ internal static class RunMagics
     {
         yield return Add<AccuracyCommand>(kernel, "#!accuracy",
             "Accuracy run over a labelled image folder with a live progress bar; interrupt keeps the partial results.",
-            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume|--overwrite]] [--backend libtorch|onnxruntime] [--name accuracy]\n" +
+            "#!accuracy --model NAME --data DIR [--batch-size 64] [--limit N] [--out DIR [--resume|--overwrite]] [--backend auto|libtorch|onnxruntime] [--name accuracy]\n" +
             "       #!accuracy --run DIR [--name accuracy]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
@@ -77,7 +77,7 @@ internal static class RunMagics
 
         yield return Add<BenchmarkCommand>(kernel, "#!benchmark",
             "Inference throughput and latency on synthetic input, per batch size: table and chart.",
-            "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N] [--backend libtorch|onnxruntime]",
+            "#!benchmark --model NAME [--batch-size 1,8,32] [--image-size N] [--repeats 10] [--warmup 3] [--threads N] [--backend auto|libtorch|onnxruntime]",
             [
                 Option("--model", "Variable holding a model loaded by #!efficientnet.").AddCompletions(() => models.Names),
                 Option(KitOptions.BatchSizes),
@@ -177,7 +177,7 @@ internal static class RunMagics
             status.Update(line);
             throttle.Restart();
         });
-        var report = await Lab.BenchmarkAsync(model, request, modelName, progress, context.CancellationToken);
+        var report = await Lab.BenchmarkAsync(model, request, modelName, progress, line => context.DisplayAs(line, "text/plain"), context.CancellationToken);
         status.Update($"done: {report.Results.Count} batch size(s)");
         context.Display(report, "text/html", "text/plain");
     }

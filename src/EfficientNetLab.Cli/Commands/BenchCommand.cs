@@ -21,13 +21,18 @@ internal static class BenchCommand
         var weights = CommonOptions.Weights("random");
         var batchSizes = CommonOptions.From(KitOptions.BatchSizes.WithDefault(KitOptions.BatchSizes.Default, "Model mode: comma-separated batch sizes."));
         var imageSize = CommonOptions.From(KitOptions.ImageSize.WithDefault(null, "Model mode: input side (default: the weights' eval crop)."));
-        var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads (torch.set_num_threads)."));
+        var threads = CommonOptions.From(KitOptions.Threads.WithDefault(null, "Model mode: intra-op threads of either backend (torch.set_num_threads; ONNX Runtime's session)."));
         var device = CommonOptions.Device();
         var half = new Option<bool>("--half") { Description = "Model mode: float16 model and input (GPU)." };
         var channelsLast = new Option<bool>("--channels-last") { Description = "Model mode: " + ModelPlacement.ChannelsLastHelp };
         var warmup = CommonOptions.From(KitOptions.Warmup);
         var repeats = CommonOptions.From(KitOptions.Repeats);
         var backend = CommonOptions.Backend();
+        var onnxFile = new Option<string?>("--onnx")
+        {
+            Description = "Model mode: run this ONNX file (effnet export-onnx --dynamic-batch) on ONNX Runtime instead of exporting --weights, " +
+                          "e.g. to compare the kit's backend with another runner on the same file.",
+        };
         var model = CommonOptions.Model(required: true);
         var tag = new Option<string>("--weights-tag") { Description = "Whose eval preset: imagenet1k_v1, imagenet1k_v2 or default.", DefaultValueFactory = _ => "default" };
         var data = new Option<string?>("--data", "-d") { Description = "Folder of images: flat (name order) or an ImageFolder (all its images, torchvision's order)." };
@@ -40,7 +45,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure throughput: the model on synthetic input per batch size (like timm's benchmark.py), " +
                                             "or with --preprocess decode + resize + crop + normalize per image.")
         {
-            preprocessMode, model, tag, weights, batchSizes, imageSize, threads, device, half, channelsLast, warmup, repeats, backend,
+            preprocessMode, model, tag, weights, batchSizes, imageSize, threads, device, half, channelsLast, warmup, repeats, backend, onnxFile,
             data, limit, passes, workers, exif, json,
         };
         overrides.AddTo(command);
@@ -60,7 +65,8 @@ internal static class BenchCommand
                     {
                         BatchSize = parse.GetValue(batchSizes)!, ImageSize = parse.GetValue(imageSize), Warmup = parse.GetValue(warmup),
                         Repeats = parse.GetValue(repeats), Threads = parse.GetValue(threads), Backend = parse.GetValue(backend),
-                    }, cancellationToken: ct);
+                        Onnx = parse.GetValue(onnxFile),
+                    }, log: output.Note, cancellationToken: ct);
                     ReportModel(output, asJson, report.Results);
                     return 0;
                 }
@@ -92,7 +98,7 @@ internal static class BenchCommand
                 ["mode"] = "model",
                 ["results"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
                 {
-                    ["model"] = r.Model, ["backend"] = r.Backend, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
+                    ["model"] = r.Model, ["backend"] = r.Backend, ["backend_reason"] = r.BackendReason, ["batch_size"] = r.BatchSize, ["img_size"] = r.ImageSize,
                     ["device"] = r.Device, ["dtype"] = r.Dtype, ["memory_format"] = r.MemoryFormat, ["threads"] = r.Threads,
                     ["repeats"] = r.Repeats, ["median_batch_ms"] = Math.Round(r.MedianBatchMs, 3), ["p90_batch_ms"] = Math.Round(r.P90BatchMs, 3),
                     ["mean_batch_ms"] = Math.Round(r.MeanBatchMs, 3),

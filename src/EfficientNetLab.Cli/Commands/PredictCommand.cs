@@ -36,7 +36,7 @@ internal static class PredictCommand
             {
                 using var loaded = await ModelLoader.LoadAsync(parse.GetValue(model), parse.GetValue(weights)!,
                     parse.GetValue(baseUrl), output.DownloadBar("weights"), ct);
-                using var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse), parse.GetValue(backend));
+                using var predictor = new Predictor(loaded, overrides.Apply(parse, loaded.Preset), overrides.Decoder(parse), parse.GetValue(backend), output.Note);
                 var k = parse.GetValue(topk);
                 var results = new JsonArray();
                 foreach (var path in Expand(parse.GetValue(images)!, output))

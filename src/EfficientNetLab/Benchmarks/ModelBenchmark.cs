@@ -13,7 +13,8 @@ namespace EfficientNetLab.Benchmarks;
 /// benchmark.py's samples_per_sec and as an accuracy run's images/s are counted.
 /// </summary>
 public sealed record BenchResult(string Model, int BatchSize, int ImageSize, string Device, string Dtype, string MemoryFormat,
-    int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double MeanBatchMs, double ImagesPerSecond, string Backend = "libtorch");
+    int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double MeanBatchMs, double ImagesPerSecond, string Backend = "libtorch",
+    string? BackendReason = null);
 
 /// <summary>
 /// Synthetic-input inference benchmark: warm-up, then timed forward passes, as timm's benchmark.py does. The model
@@ -22,16 +23,19 @@ public sealed record BenchResult(string Model, int BatchSize, int ImageSize, str
 public static class ModelBenchmark
 {
     /// <summary>
-    /// Benchmarks a loaded model on libtorch or, with <paramref name="backend"/>, on ONNX Runtime (CPU, float32).
-    /// <paramref name="threads"/> sets torch's intra-op threads for the run only: they are process-wide, and the
-    /// caller's setting is back when this returns or throws.
+    /// Benchmarks a loaded model on the backend <paramref name="backend"/> resolves to (<see cref="BackendChoice"/>;
+    /// Auto resolves per batch size, as a run at that batch would). <paramref name="threads"/> sets the intra-op
+    /// threads of both backends for the run only: torch's are process-wide, and the caller's setting is back when
+    /// this returns or throws. <paramref name="onnxFile"/> runs that export on ONNX Runtime instead of the model's own.
     /// </summary>
     public static IReadOnlyList<BenchResult> Run(LoadedModel loaded, IEnumerable<int> batchSizes, int? imageSize = null,
-        InferenceBackend backend = InferenceBackend.LibTorch, int warmup = 3, int repeats = 10, int? threads = null,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        InferenceBackend backend = InferenceBackend.Auto, int warmup = 3, int repeats = 10, int? threads = null,
+        IProgress<string>? progress = null, CancellationToken cancellationToken = default, Action<string>? log = null,
+        string? onnxFile = null)
     {
         int size = imageSize ?? loaded.Preset.CropSize;
-        using var forward = new BackendForward(loaded, backend, size);
+        // Before any batch runs; an --onnx file is checked by ONNX Runtime against its own input size.
+        if (onnxFile is null) BackendForward.Validate(loaded, backend, size);
         var placement = loaded.Placement;
         int callersThreads = torch.get_num_threads();
         if (threads is int t) torch.set_num_threads(t);
@@ -41,6 +45,7 @@ public static class ModelBenchmark
             var results = new List<BenchResult>();
             foreach (int batch in batchSizes)
             {
+                using var forward = new BackendForward(loaded, backend, size, batch, log, onnxFile: onnxFile);
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 var x = placement.Input(randn(batch, 3, size, size));
@@ -63,7 +68,8 @@ public static class ModelBenchmark
                 times.Sort();
                 double median = Percentile(times, 0.5);
                 results.Add(new BenchResult(loaded.Model.Variant.TorchvisionName, batch, size, placement.Device, placement.DtypeName,
-                    placement.MemoryFormat, torch.get_num_threads(), repeats, median, Percentile(times, 0.9), mean, batch / (median / 1000), backend.Name()));
+                    placement.MemoryFormat, torch.get_num_threads(), repeats, median, Percentile(times, 0.9), mean, batch / (median / 1000),
+                    forward.Choice.Backend.Name(), forward.Choice.Reason));
             }
             return results;
         }

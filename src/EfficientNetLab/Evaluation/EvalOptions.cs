@@ -29,7 +29,8 @@ public sealed record EvalOptions
     /// <summary>Stop at the first unreadable image instead of skipping it.</summary>
     public bool Strict { get; init; }
     public int TopK { get; init; } = 5;
-    public InferenceBackend Backend { get; init; } = InferenceBackend.LibTorch;
+    /// <summary>Resolved by <see cref="BackendChoice"/> when the run starts; the summary records what it picked and why.</summary>
+    public InferenceBackend Backend { get; init; } = InferenceBackend.Auto;
     /// <summary>Misclassified files kept in the summary (all are in predictions.csv).</summary>
     public int MisclassifiedInSummary { get; init; } = 50;
 

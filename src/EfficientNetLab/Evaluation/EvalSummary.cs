@@ -31,9 +31,10 @@ public sealed record EvalCounts(long Images, int DatasetSize, int Skipped, int D
     public string ClassesDescription => $"{DatasetClasses} classes, mapped by {ClassMappingName ?? "the caller's labels"}";
 }
 
-/// <summary>Where and how fast the run ran.</summary>
+/// <summary>Where and how fast the run ran; <paramref name="BackendReason"/> and <paramref name="BackendProbe"/> say why on that backend (<see cref="BackendChoice"/>).</summary>
 public sealed record EvalThroughput(InferenceBackend Backend, ModelPlacement Placement, string DeviceName, double ImagesPerSecond, int BatchSize,
-    int? RetryBatchSize, int Workers, double PeakMemoryMb, double WallTimeSeconds, double DataWaitFraction)
+    int? RetryBatchSize, int Workers, double PeakMemoryMb, double WallTimeSeconds, double DataWaitFraction,
+    string? BackendReason = null, BackendProbe? BackendProbe = null)
 {
     public string BackendName => Backend.Name();
 }
@@ -101,6 +102,8 @@ public sealed record EvalSummary(
         ["retry_batch_size"] = Throughput.RetryBatchSize,
         ["workers"] = Throughput.Workers,
         ["backend"] = Throughput.BackendName,
+        ["backend_reason"] = Throughput.BackendReason,
+        ["backend_probe"] = Throughput.BackendProbe?.ToJson(),
         ["dtype"] = Throughput.Placement.DtypeName,
         ["memory_format"] = Throughput.Placement.MemoryFormat,
         ["device"] = Throughput.Placement.Device,

@@ -66,7 +66,8 @@ public static class Evaluator
         }
         var metrics = records.Metrics;
 
-        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, log);
+        using var backend = new BackendForward(loaded, options.Backend, preset.CropSize, Math.Min(options.BatchSize, Math.Max(1, end - start)), log,
+            shard: shard is not null);
         var forward = new ChunkedForward(backend.Forward, log);
         // As timm's validate.py: one forward pass on synthetic input before the clock starts, so the one-time set-up
         // (oneDNN primitives, cuDNN autotuning, ONNX Runtime's first run) is not billed to the first batches.
@@ -127,10 +128,10 @@ public static class Evaluator
             new EvalModelInfo(model.Variant.TorchvisionName, loaded.WeightsDescription, Math.Round(model.ParameterCount / 1e6, 3),
                 loaded.Published?.Acc1, loaded.Published?.Acc5),
             completed, preset, decoder, samples.Count, dataset.Select(s => s.Label).Distinct().Count(), mapping,
-            new EvalThroughput(options.Backend, placement, DeviceName(placement.TorchDevice),
+            new EvalThroughput(backend.Choice.Backend, placement, DeviceName(placement.TorchDevice),
                 Math.Round(wall.TotalSeconds > 0 ? processedThisRun / wall.TotalSeconds : 0, 2), options.BatchSize, forward.MaxChunk,
                 options.Workers, Math.Round(peakRss.PeakBytes / 1048576.0, 1), Math.Round(wall.TotalSeconds, 3),
-                Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4)),
+                Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4), backend.Choice.Reason, backend.Choice.Probe),
             monitor.Summary, names, shard);
         var result = records.ToResult(summary, names);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using EfficientNetLab.Export;
 using EfficientNetLab.Weights;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EfficientNetLab.Evaluation;
@@ -7,72 +9,89 @@ namespace EfficientNetLab.Evaluation;
 /// <summary>What runs the network: libtorch through TorchSharp, or ONNX Runtime on the kit's own ONNX export.</summary>
 public enum InferenceBackend
 {
-    LibTorch,
     /// <summary>
-    /// ONNX Runtime on CPU: measured 3–4× libtorch's throughput for EfficientNet-B0 on this project's 2-core
-    /// machines. The export is cached next to the checkpoint, keyed by its hash.
+    /// The faster of the two on this machine for this model, batch and input size, by a short measured probe cached
+    /// per machine (<see cref="BackendChoice"/>); libtorch wherever ONNX Runtime cannot run the placement.
     /// </summary>
+    Auto,
+    LibTorch,
+    /// <summary>ONNX Runtime on CPU, float32. The export is cached next to the checkpoint, keyed by its hash.</summary>
     OnnxRuntime,
 }
 
 public static class InferenceBackends
 {
-    /// <summary>The name summaries and benchmark results record: libtorch or onnxruntime.</summary>
-    public static string Name(this InferenceBackend backend) => backend == InferenceBackend.OnnxRuntime ? "onnxruntime" : "libtorch";
+    /// <summary>The name options, summaries and benchmark results use: auto, libtorch or onnxruntime.</summary>
+    public static string Name(this InferenceBackend backend) => backend switch
+    {
+        InferenceBackend.OnnxRuntime => "onnxruntime",
+        InferenceBackend.LibTorch => "libtorch",
+        _ => "auto",
+    };
 }
 
-/// <summary>A forward function (N×3×H×W → N×classes logits) for a loaded model on the chosen backend.</summary>
+/// <summary>
+/// A forward function (N×3×H×W → N×classes logits) for a loaded model on the backend <see cref="BackendChoice"/>
+/// picks for the request. Both backends use the run's intra-op thread count, torch's
+/// (<c>torch.set_num_threads</c>, the verbs' --threads), read when this is built.
+/// </summary>
 internal sealed class BackendForward : IDisposable
 {
     private readonly OnnxRuntimeModel? onnx;
 
     public Func<Tensor, Tensor> Forward { get; }
 
+    public BackendChoice Choice { get; }
+
     /// <summary>
     /// Whether <paramref name="backend"/> can run <paramref name="loaded"/> as placed at <paramref name="cropSize"/>.
     /// ONNX Runtime runs its export in float32 on the CPU; rather than run somewhere other than the model's
-    /// placement says, a model placed elsewhere is refused.
+    /// placement says, a model placed elsewhere is refused. Auto never refuses: it falls back to libtorch.
     /// </summary>
     public static void Validate(LoadedModel loaded, InferenceBackend backend, int cropSize)
     {
-        if (backend == InferenceBackend.LibTorch) return;
-        var placement = loaded.Placement;
-        if (placement.IsCuda || placement.Half || placement.ChannelsLast)
-            throw new ArgumentException($"--backend onnxruntime runs float32 on the CPU, but the model is placed on {placement}: " +
-                                        "place it with --device cpu and without --half and --channels-last.");
-        if (cropSize != loaded.Preset.CropSize)
-            throw new ArgumentException($"--backend onnxruntime runs the cached export at the weights' crop size {loaded.Preset.CropSize}; " +
-                                        $"--img-size {cropSize} needs the libtorch backend (or export-onnx --dynamic-size).");
+        if (backend != InferenceBackend.OnnxRuntime) return;
+        if (BackendChoice.OnnxRuntimeCannotRun(loaded, cropSize) is { } cannot)
+            throw new ArgumentException($"--backend onnxruntime {cannot.Fact}: {cannot.Advice}.");
     }
 
-    public BackendForward(LoadedModel loaded, InferenceBackend backend, int cropSize, Action<string>? log = null)
+    /// <param name="batchSize">The batch the run will use, for <see cref="InferenceBackend.Auto"/>'s probe.</param>
+    /// <param name="onnxFile">An export to run on ONNX Runtime instead of the model's own (a benchmark's --onnx).</param>
+    /// <param name="shard">For one shard of a split run: Auto then never probes (<see cref="BackendChoice.Resolve(LoadedModel, InferenceBackend, int, int, string?, Action{string}?, bool)"/>).</param>
+    public BackendForward(LoadedModel loaded, InferenceBackend backend, int cropSize, int batchSize, Action<string>? log = null,
+        string? onnxFile = null, bool shard = false)
     {
-        Validate(loaded, backend, cropSize);
-        if (backend == InferenceBackend.LibTorch)
+        int threads = torch.get_num_threads();
+        if (onnxFile is not null)
+        {
+            if (backend == InferenceBackend.LibTorch) throw new ArgumentException($"--onnx {onnxFile} runs on ONNX Runtime, not --backend libtorch.");
+            if (!File.Exists(onnxFile)) throw new FileNotFoundException($"--onnx {onnxFile}: file not found.", onnxFile);
+            Validate(loaded, InferenceBackend.OnnxRuntime, loaded.Preset.CropSize);
+            Choice = new BackendChoice(InferenceBackend.OnnxRuntime, $"forced by --onnx {onnxFile}");
+            log?.Invoke($"ONNX Runtime on {onnxFile}, {threads} thread{(threads == 1 ? "" : "s")}");
+            onnx = new OnnxRuntimeModel(onnxFile, threads);
+        }
+        else
+        {
+            (Choice, onnx) = BackendChoice.Resolve(loaded, backend, batchSize, cropSize, threads, cachePath: null, log, keepOnnx: true, shard);
+        }
+        if (Choice.Backend == InferenceBackend.LibTorch)
         {
             Forward = loaded.Model.forward;
             return;
         }
-        // Random weights have no checkpoint to cache the export next to: export them to a temporary file.
-        string path;
-        if (loaded.WeightsPath is null)
-        {
-            path = Path.Combine(Path.GetTempPath(), $"effnet-{Guid.NewGuid():N}.onnx");
-            OnnxExporter.Export(loaded, path, OnnxExportCache.Options);
-        }
-        else
-        {
-            path = OnnxExportCache.GetOrExport(loaded);
-        }
-        log?.Invoke($"ONNX Runtime on {path}");
-        var model = new OnnxRuntimeModel(path);
-        onnx = model;
+        var model = onnx!;
         Forward = x =>
         {
             int n = (int)x.shape[0];
-            using var contiguous = x.to_type(ScalarType.Float32).cpu().contiguous();
-            var logits = model.Run(contiguous.data<float>().ToArray(), n, (int)x.shape[2], (int)x.shape[3]);
-            return tensor(logits, [n, model.NumClasses]);
+            // The batch is handed to ONNX Runtime where libtorch keeps it, and the logits are written straight into
+            // the tensor returned: no managed copies of either (to_type/cpu/contiguous return x itself when it
+            // already is a contiguous float32 CPU tensor, as the kit's batches are).
+            using var input = x.to_type(ScalarType.Float32).cpu().contiguous();
+            var logits = empty([n, model.NumClasses], ScalarType.Float32);
+            model.Run(MemoryMarshal.Cast<byte, float>(input.bytes), n, MemoryMarshal.Cast<byte, float>(logits.bytes),
+                (int)x.shape[2], (int)x.shape[3]);
+            return logits;
         };
     }
 

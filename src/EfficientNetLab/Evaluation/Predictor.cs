@@ -9,12 +9,16 @@ public sealed record ClassScore(int Index, string Label, double Probability);
 
 /// <summary>Classifies images with a loaded model, where it is placed, and its weights' eval preset.</summary>
 public sealed class Predictor(LoadedModel loaded, EvalPreset? preset = null, DecoderKind decoder = DecoderKind.Skia,
-    InferenceBackend backend = InferenceBackend.LibTorch) : IDisposable
+    InferenceBackend backend = InferenceBackend.Auto, Action<string>? log = null) : IDisposable
 {
     private readonly Preprocessor preprocessor = new(preset ?? loaded.Preset, decoder);
-    private readonly BackendForward forward = new(loaded, backend, (preset ?? loaded.Preset).CropSize);
+    // One image per call: Auto probes (once per machine) at batch 1.
+    private readonly BackendForward forward = new(loaded, backend, (preset ?? loaded.Preset).CropSize, batchSize: 1, log);
 
     public void Dispose() => forward.Dispose();
+
+    /// <summary>The backend classifying, and why it was picked.</summary>
+    public BackendChoice Backend => forward.Choice;
 
     public EvalPreset Preset => preprocessor.Preset;
 

@@ -58,8 +58,13 @@ internal static class SavedSummary
         return new EvalThroughput(ReadBack(s, "backend", Enum.GetValues<InferenceBackend>(), b => b.Name()), placement,
             Get<string>(s, "device_name"), Get<double>(s, "images_per_s"), Get<int>(s, "batch_size"),
             s["retry_batch_size"]?.GetValue<int>(), Get<int>(s, "workers"), Get<double>(s, "peak_memory_mb"),
-            Get<double>(s, "wall_time_s"), Get<double>(s, "data_wait_fraction"));
+            Get<double>(s, "wall_time_s"), Get<double>(s, "data_wait_fraction"),
+            // Runs saved before the backend was chosen by probe have neither.
+            s["backend_reason"]?.GetValue<string>(), s["backend_probe"] is JsonObject p ? BackendProbeFrom(p) : null);
     }
+
+    private static BackendProbe BackendProbeFrom(JsonObject p) => new(Get<double>(p, "libtorch_images_per_s"), Get<double>(p, "onnxruntime_images_per_s"),
+        Get<int>(p, "batch_size"), Get<int>(p, "img_size"), Get<int>(p, "threads"), Get<bool>(p, "cached"));
 
     public static MonitorSummary Monitor(JsonObject s)
     {

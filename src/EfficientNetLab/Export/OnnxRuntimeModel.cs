@@ -1,11 +1,12 @@
 using EfficientNetLab.Weights;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace EfficientNetLab.Export;
 
 /// <summary>
 /// An exported EfficientNet (<see cref="OnnxExporter"/>) run by ONNX Runtime on the CPU. Inputs and logits are
-/// passed as managed arrays that ONNX Runtime reads and writes in place: no copies, and a caller that keeps
+/// passed as arrays or spans (a tensor's storage) that ONNX Runtime reads and writes in place: no copies, and a caller that keeps
 /// its arrays allocates nothing per batch. Like ONNX Runtime's sessions, it may be run from several threads at once.
 /// </summary>
 public sealed class OnnxRuntimeModel : IDisposable
@@ -28,7 +29,8 @@ public sealed class OnnxRuntimeModel : IDisposable
     public int? FixedHeight { get; }
     public int? FixedWidth { get; }
 
-    /// <param name="intraOpThreads">Threads one inference may use; null lets ONNX Runtime pick (one per physical core).</param>
+    /// <param name="intraOpThreads">Threads one inference may use; null lets ONNX Runtime pick (its count of physical cores, which
+    /// was one on a 2-vCPU VM: the kit passes its own count).</param>
     public OnnxRuntimeModel(string path, int? intraOpThreads = null)
     {
         Path = System.IO.Path.GetFullPath(path);
@@ -37,6 +39,10 @@ public sealed class OnnxRuntimeModel : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // Within a run ONNX Runtime's threads spin between parallel sections, as plain ONNX Runtime's do. Spinning on
+        // after a run only takes the cores from what the kit does between runs (softmax and top-k, decoding the next
+        // batch) and from other programs; back-to-back runs (bench) are not slower without it (tests/bench/ort-causes.cs).
+        options.AddSessionConfigEntry("session.force_spinning_stop", "1");
         if (intraOpThreads is { } threads)
         {
             if (threads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), threads, "threads must be at least 1.");
@@ -78,7 +84,14 @@ public sealed class OnnxRuntimeModel : IDisposable
     /// Writes N×classes logits into the first N·classes elements of <paramref name="logits"/>; the input is the
     /// first N·3·H·W elements of <paramref name="input"/>, so buffers sized for the largest batch can be reused.
     /// </summary>
-    public void Run(float[] input, int batch, float[] logits, int? height = null, int? width = null)
+    public void Run(float[] input, int batch, float[] logits, int? height = null, int? width = null) =>
+        Run(input.AsSpan(), batch, logits.AsSpan(), height, width);
+
+    /// <summary>
+    /// As the array overload, on any memory: a contiguous CPU tensor's storage (<c>MemoryMarshal.Cast</c> of its
+    /// <c>bytes</c>) is read and written where it lies, so a batch reaches ONNX Runtime without a copy.
+    /// </summary>
+    public unsafe void Run(ReadOnlySpan<float> input, int batch, Span<float> logits, int? height = null, int? width = null)
     {
         int h = Dimension(height, FixedHeight, "height");
         int w = Dimension(width, FixedWidth, "width");
@@ -92,11 +105,15 @@ public sealed class OnnxRuntimeModel : IDisposable
         if (logits.Length < outputLength)
             throw new ArgumentException($"logits holds {logits.Length} floats, {batch}×{NumClasses} needs {outputLength}.", nameof(logits));
 
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-            new Memory<float>(input, 0, (int)inputLength), [batch, 3, h, w]);
-        using var outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
-            new Memory<float>(logits, 0, outputLength), [batch, NumClasses]);
-        session.Run(runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+        fixed (float* inputData = input)
+        fixed (float* logitsData = logits)
+        {
+            using var inputValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float,
+                [batch, 3, h, w], (IntPtr)inputData, inputLength * sizeof(float));
+            using var outputValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float,
+                [batch, NumClasses], (IntPtr)logitsData, (long)outputLength * sizeof(float));
+            session.Run(runOptions, InputNames, [inputValue], OutputNames, [outputValue]);
+        }
     }
 
     private static int Dimension(int? requested, int? fixedValue, string name) => (requested, fixedValue) switch

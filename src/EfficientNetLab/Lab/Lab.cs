@@ -126,13 +126,14 @@ public static class Lab
     /// <summary><c>#!benchmark</c>: timed forward passes on synthetic input where the model is placed; progress gets
     /// one line per pass.</summary>
     public static Task<BenchmarkReport> BenchmarkAsync(LoadedModel model, BenchmarkRequest request, string modelName = LoadRequest.DefaultName,
-        IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<string>? progress = null, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         var batches = Checked(KitOptions.BatchSizes, request.BatchSize);
         int? imageSize = Checked(KitOptions.ImageSize, request.ImageSize), threads = Checked(KitOptions.Threads, request.Threads);
         int warmup = Checked(KitOptions.Warmup, request.Warmup), repeats = Checked(KitOptions.Repeats, request.Repeats);
         return Task.Run(() => new BenchmarkReport(modelName,
-            ModelBenchmark.Run(model, batches, imageSize, request.Backend, warmup, repeats, threads, progress, cancellationToken)), CancellationToken.None);
+            ModelBenchmark.Run(model, batches, imageSize, request.Backend, warmup, repeats, threads, progress, cancellationToken, log,
+                request.Onnx is { } onnx ? Path.GetFullPath(onnx) : null)), CancellationToken.None);
     }
 
     /// <summary><c>#!cuda-info</c>: the GPUs as the driver sees them, TorchSharp's CUDA, the CPU.</summary>

@@ -75,6 +75,8 @@ public sealed record BenchmarkRequest
     public int Repeats { get; init; } = KitOptions.Repeats.Default;
     public int? Threads { get; init; } = KitOptions.Threads.Default;
     public InferenceBackend Backend { get; init; } = KitOptions.Backend.Default;
+    /// <summary>An ONNX export to time instead of the one cached next to the checkpoint (effnet bench --onnx).</summary>
+    public string? Onnx { get; init; }
 }
 
 /// <summary><c>#!cuda-info --watch</c>: sample GPU/CPU load and memory every <see cref="Watch"/> seconds.</summary>

@@ -33,15 +33,17 @@ public static class KitOptions
     };
 
     public static readonly OptionDefinition<InferenceBackend> Backend = new("--backend",
-        "libtorch (TorchSharp) or onnxruntime (CPU; exports the checkpoint once, cached next to it).", InferenceBackend.LibTorch,
+        "auto (the faster on this machine by a short probe, cached; libtorch on CUDA, --half, --channels-last), libtorch (TorchSharp) " +
+        "or onnxruntime (CPU; exports the checkpoint once, cached next to it).", InferenceBackend.Auto,
         v => v[0].Trim().ToLowerInvariant() switch
         {
+            "auto" => InferenceBackend.Auto,
             "libtorch" or "torch" => InferenceBackend.LibTorch,
             "onnxruntime" or "ort" => InferenceBackend.OnnxRuntime,
-            _ => throw Invalid("--backend", "is libtorch or onnxruntime", v[0]),
+            _ => throw Invalid("--backend", "is auto, libtorch or onnxruntime", v[0]),
         })
     {
-        Suggestions = ["libtorch", "onnxruntime"],
+        Suggestions = ["auto", "libtorch", "onnxruntime"],
     };
 
     /// <summary>Images per forward pass of an accuracy run (timm's validate.py uses 256; 64 fits a CPU's caches and
@@ -149,7 +151,7 @@ public static class KitOptions
         IsNumeric = true,
     };
 
-    public static readonly OptionDefinition<int?> Threads = new("--threads", "Intra-op threads for the run (torch.set_num_threads).", null,
+    public static readonly OptionDefinition<int?> Threads = new("--threads", "Intra-op threads for the run: torch.set_num_threads, and ONNX Runtime's session when it runs the model.", null,
         v => Positive("--threads", v[0]))
     {
         IsNumeric = true,

@@ -77,6 +77,43 @@ public class EvalCommandTests
         Assert.Single(Directory.GetFiles(dir, "b0.pth.*.onnx")); // exported once, cached next to the checkpoint
     }
 
+    [Fact]
+    public async Task Default_options_give_the_same_predictions_as_libtorch_up_to_ties()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-cli-auto").FullName;
+        async Task<(JsonObject Summary, string[][] Rows)> Run(params string[] backend)
+        {
+            var outDir = Path.Combine(dir, backend.Length == 0 ? "default" : backend[1]);
+            var json = await Support.Cli.JsonAsync(["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--out", outDir, .. backend]);
+            return (json, File.ReadLines(Path.Combine(outDir, "predictions.csv")).Skip(1).Select(l => l.Split(',')).ToArray());
+        }
+        var (summary, auto) = await Run();
+        Assert.StartsWith("auto: onnxruntime ", (string)summary["backend_reason"]!); // a CPU placement: probed
+        Assert.NotNull(summary["backend_probe"]);
+        var (_, libtorch) = await Run("--backend", "libtorch");
+        var (_, onnxruntime) = await Run("--backend", "onnxruntime");
+        Assert.Equal(500, libtorch.Length);
+        foreach (var other in new[] { auto, onnxruntime })
+        {
+            Assert.Equal(libtorch.Length, other.Length);
+            for (int row = 0; row < libtorch.Length; row++)
+            {
+                string[] a = libtorch[row], b = other[row];
+                Assert.Equal(a[..3], b[..3]); // index, path, label
+                var pa = a[8..13].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                var pb = b[8..13].Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+                for (int k = 0; k < 5; k++)
+                {
+                    // The k-th largest probability is the same whichever class holds it; classes may differ only where
+                    // the k-th is tied within 1e-4 with a neighbour (or, for the 5th, with a class outside the top 5).
+                    Assert.True(Math.Abs(pa[k] - pb[k]) <= 1e-4, $"row {row}: p{k + 1} {pa[k]} vs {pb[k]}");
+                    bool tied = k == 4 || Math.Abs(pa[k] - pa[k + 1]) <= 1e-4 || (k > 0 && Math.Abs(pa[k] - pa[k - 1]) <= 1e-4);
+                    Assert.True(a[3 + k] == b[3 + k] || tied, $"row {row}: top-{k + 1} class {a[3 + k]} vs {b[3 + k]} with p {pa[k]}");
+                }
+            }
+        }
+    }
+
     private static string[] SampleEval(string outDir, params string[] more) =>
         ["eval", "--weights", Repo.SampleCheckpoint, "--data", Repo.SampleImages, "--batch-size", "8", "--out", outDir,
          .. more.Contains("--limit") ? more : [.. more, "--limit", "12"]];
@@ -142,5 +179,29 @@ public class EvalCommandTests
         Assert.Equal([1, 2], results.Select(r => (int)r!["batch_size"]!));
         Assert.All(results, r => Assert.True((double)r!["images_per_s"]! > 0));
         Assert.All(results, r => Assert.Equal(backend, (string)r!["backend"]!));
+        Assert.All(results, r => Assert.Equal($"forced by --backend {backend}", (string)r!["backend_reason"]!));
+    }
+
+    [Fact]
+    public async Task Bench_runs_a_given_onnx_file_with_its_thread_count()
+    {
+        var dir = Directory.CreateTempSubdirectory("effnet-cli-bench-onnx").FullName;
+        var file = Path.Combine(dir, "b0-56.onnx");
+        await Support.Cli.JsonAsync("export-onnx", "--model", "b0", "--weights", "random", "--dynamic-batch", "--image-size", "56", "-o", file);
+        var (code, stdout, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", file, "--image-size", "56", "--threads", "1",
+            "--batch-size", "1,3", "--warmup", "1", "--repeats", "1", "--json");
+        Assert.True(code == 0, stderr);
+        var results = JsonNode.Parse(stdout)!["results"]!.AsArray();
+        Assert.All(results, r => Assert.Equal(("onnxruntime", $"forced by --onnx {file}", 1),
+            ((string)r!["backend"]!, (string)r["backend_reason"]!, (int)r["threads"]!)));
+        Assert.Contains($"ONNX Runtime on {file}, 1 thread", stderr);
+
+        var missing = Path.Combine(dir, "missing.onnx");
+        (code, _, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", missing, "--batch-size", "1");
+        Assert.Equal(1, code);
+        Assert.Contains($"--onnx {missing}: file not found", stderr);
+        (code, _, stderr) = await Support.Cli.RunAsync("bench", "--model", "b0", "--onnx", file, "--backend", "libtorch", "--batch-size", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("runs on ONNX Runtime, not --backend libtorch", stderr);
     }
 }

@@ -74,12 +74,12 @@ public class PlacementTests
     {
         using var loaded = await Sample();
         int callers = torch.get_num_threads();
-        var results = ModelBenchmark.Run(loaded, [1], warmup: 0, repeats: 1, threads: callers + 1);
+        var results = ModelBenchmark.Run(loaded, [1], backend: InferenceBackend.LibTorch, warmup: 0, repeats: 1, threads: callers + 1);
         Assert.Equal(callers + 1, results[0].Threads);
         Assert.Equal(callers, torch.get_num_threads());
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.Throws<OperationCanceledException>(() => ModelBenchmark.Run(loaded, [1], threads: callers + 1, cancellationToken: cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() => ModelBenchmark.Run(loaded, [1], backend: InferenceBackend.LibTorch, threads: callers + 1, cancellationToken: cancelled.Token));
         Assert.Equal(callers, torch.get_num_threads());
     }
 }

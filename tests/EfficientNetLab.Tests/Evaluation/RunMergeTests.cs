@@ -13,7 +13,9 @@ namespace EfficientNetLab.Tests.Evaluation;
 public class RunMergeTests
 {
     /// <summary>Summary fields that time the run (or say which session did): the only ones a merge may change.</summary>
-    public static readonly string[] TimingFields = ["images_per_s", "wall_time_s", "data_wait_fraction", "peak_memory_mb", "monitor", "retry_batch_size"];
+    // backend_reason and backend_probe hold the probe's images/s and whether this process measured or read them.
+    public static readonly string[] TimingFields = ["images_per_s", "wall_time_s", "data_wait_fraction", "peak_memory_mb", "monitor", "retry_batch_size",
+        "backend_reason", "backend_probe"];
 
     /// <summary>The run folder's files that hold results (monitor.csv holds timing).</summary>
     private static readonly string[] ResultFiles = ["predictions.csv", "skipped.csv", "per_class.csv", "confusion.csv"];
@@ -30,7 +32,8 @@ public class RunMergeTests
     {
         var root = Directory.CreateTempSubdirectory("effnet-merge").FullName;
         var whole = Path.Combine(root, "whole");
-        await Eval("--out", whole);
+        // Under --backend auto a shard runs on libtorch (BackendChoice): so does the run its merge must equal.
+        await Eval("--out", whole, "--backend", "libtorch");
         var shards = new string[3];
         for (int i = 0; i < 3; i++)
         {

@@ -32,6 +32,7 @@ public class KitOptionsTests
     }
 
     [Theory]
+    [InlineData("auto", InferenceBackend.Auto)]
     [InlineData("libtorch", InferenceBackend.LibTorch)]
     [InlineData("Torch", InferenceBackend.LibTorch)]
     [InlineData("ONNXRUNTIME", InferenceBackend.OnnxRuntime)]
@@ -43,7 +44,14 @@ public class KitOptionsTests
     [InlineData("1")]
     [InlineData("LibTorchX")]
     public void A_backend_is_never_an_enum_number(string text) =>
-        Assert.Equal($"--backend is libtorch or onnxruntime, got '{text}'.", Assert.Throws<OptionValueException>(() => KitOptions.Backend.Parse(text)).Message);
+        Assert.Equal($"--backend is auto, libtorch or onnxruntime, got '{text}'.", Assert.Throws<OptionValueException>(() => KitOptions.Backend.Parse(text)).Message);
+
+    [Fact]
+    public void Auto_is_the_backend_unless_one_is_given()
+    {
+        Assert.Equal(InferenceBackend.Auto, KitOptions.Backend.Parse((string?)null));
+        Assert.Equal(InferenceBackend.Auto, new EvalOptions().Backend);
+    }
 
     [Fact]
     public void Lists_and_triples_parse_from_one_text_as_a_magic_gives_them()
