@@ -29,9 +29,7 @@ if [[ -e $cache ]]; then
 fi
 
 part() {  # part TITLE COMMAND...: runs one script, its table into $out
-  echo "## $1" >> "$out"
-  echo '```' >> "$out"
-  echo "\$ ${*:2}" >> "$out"
+  printf '## %s\n```\n$ %s\n' "$1" "${*:2}" >> "$out"
   "${@:2}" | tee -a "$out"
   echo '```' >> "$out"
 }

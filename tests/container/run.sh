@@ -70,7 +70,7 @@ buildah rm --all >/dev/null 2>&1 || true
 
 echo "== lint"
 check "dockerfilelint Dockerfile" "$lint" Dockerfile
-check "shellcheck" shellcheck -x lab.sh handouts.sh test.sh docker/*.sh tests/checks.sh tests/container/run.sh tests/lab/run.sh tests/browser/*.sh tests/bench/*.sh tools/*.sh tests/scale/*.sh deploy/*/*.sh .ci/run
+check "shellcheck" shellcheck -x lab.sh handouts.sh test.sh docker/*.sh tests/checks.sh tests/container/run.sh tests/lab/run.sh tests/browser/*.sh tests/bench/*.sh tools/*.sh tests/scale/*.sh tests/apps/*.sh deploy/*.sh deploy/*/*.sh .ci/run
 
 echo "== image"
 base=localhost/effnet-test-base:bookworm
