@@ -22,6 +22,12 @@ if ! "${packages[@]}"; then
   exit 2
 fi
 
+# Every suite's temporary files (fixtures, runs, fine-tuned models, Jupyter servers' scratch: over a gigabyte a run)
+# go under one folder removed at the end, so that runs on one machine do not fill its disk. Sticky and open like
+# /tmp: the hub and Slurm suites run processes as other users.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/effnet-test.XXXXXX") && chmod 1777 "$TMPDIR" && export TMPDIR || exit 1
+trap 'rm -rf "$TMPDIR"' EXIT
+
 results="$PWD/artifacts/test-results"
 logs="$results/logs"
 rm -rf "$results"
