@@ -126,11 +126,7 @@ public sealed class ResourceMonitorTests(FakeNvml fake) : IClassFixture<FakeNvml
     public async Task Cli_watch_prints_a_line_per_sample_until_ctrl_c_then_one_json_summary()
     {
         var csv = Path.Combine(dir, "watch.csv");
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "effnet"))
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { "devices", "--watch", "0.05", "--csv", csv, "--json" }) psi.ArgumentList.Add(a);
+        var psi = Repo.Interruptible(Path.Combine(AppContext.BaseDirectory, "effnet"), ["devices", "--watch", "0.05", "--csv", csv, "--json"]);
         psi.Environment[DeviceReport.NvmlLibraryVariable] = fake.Current;
         using var p = Process.Start(psi)!;
         try

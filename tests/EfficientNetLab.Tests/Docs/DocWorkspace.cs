@@ -110,13 +110,9 @@ public sealed partial class DocWorkspace(LocalHttpServer mirror) : IDisposable
     public DocResult Run(IReadOnlyList<string> args, int interruptAfterLines = 0)
     {
         var effnet = Path.Combine(AppContext.BaseDirectory, "effnet");
-        // A test run started in the background of a shell (CI scripts, `cmd &`) ignores SIGINT, and children inherit
-        // that across exec: without env's reset effnet would never see the Ctrl-C and run until the timeout.
-        var psi = interruptAfterLines > 0 ? new ProcessStartInfo("/usr/bin/env", ["--default-signal=INT", effnet]) : new ProcessStartInfo(effnet);
-        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
-        psi.UseShellExecute = false;
+        var psi = interruptAfterLines > 0 ? Repo.Interruptible(effnet, args)
+            : new ProcessStartInfo(effnet, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.WorkingDirectory = Repo.Root;
-        foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["TORCH_HOME"] = TorchHome;
         psi.Environment["EFFNET_WEIGHTS_BASE_URL"] = mirror.BaseUrl.ToString();
         using var p = new Process { StartInfo = psi };

@@ -55,6 +55,19 @@ public static class Repo
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Starts <paramref name="program"/> the way a terminal's Ctrl-C finds it: SIGINT at its default. A test run
+    /// started in the background of a shell (CI scripts, `cmd &`) ignores SIGINT and children inherit that across
+    /// exec, so without env's reset the program would never see the interrupt the test sends.
+    /// </summary>
+    public static ProcessStartInfo Interruptible(string program, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("/usr/bin/env", ["--default-signal=INT", program, .. args]);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        return psi;
+    }
+
     /// <summary>Runs Python code with Debian's interpreter and returns its stdout.</summary>
     public static string PythonCode(string code, params string[] args) => Run(Python, new[] { "-c", code }.Concat(args));
 }
