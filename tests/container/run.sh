@@ -97,7 +97,7 @@ build() {
   podman build --format docker --isolation chroot --pull=never --layers -t "$image" \
     --build-arg BASE_IMAGE="$base" --build-arg DOTNET_IMAGE="$sdk" --build-arg JUPYTER_FROM=distro \
     --build-arg TORCH_BACKEND=cpu --build-arg PREFETCH_WEIGHTS= --build-arg EXTRA_CA_CERT="$extra_ca" . \
-    >"$cache/build.log" 2>&1 || { tail -n 30 "$cache/build.log"; return 1; }
+    >"$cache/build.log" 2>&1 || { tail -n 30 "$cache/build.log"; df -h "$cache" | sed 's/^/   /'; return 1; }
 }
 check "image builds (log: $cache/build.log)" build
 echo "   build took $((SECONDS - build_started)) s"
