@@ -104,7 +104,7 @@ public static class Evaluator
                 if (!await batches.MoveNextAsync()) break;
                 waiting += clock.Elapsed - waitStart;
                 using var batch = batches.Current;
-                var predictions = batch.Count == 0 ? [] : Infer(batch, forward, placement, options.TopK, preset.CropSize);
+                var predictions = batch.Count == 0 ? [] : Infer(batch, backend, forward, placement, options.TopK, preset.CropSize);
                 predictionLog?.Write(predictions, batch.Skipped);
                 records.Add(predictions, batch.Skipped);
                 processedThisRun += batch.Count;
@@ -155,11 +155,12 @@ public static class Evaluator
         forward.Run(placement.Input(zeros([batchSize, 3, crop, crop], ScalarType.Float32)));
     }
 
-    private static List<Prediction> Infer(Batch batch, ChunkedForward forward, ModelPlacement placement, int topk, int crop)
+    private static List<Prediction> Infer(Batch batch, BackendForward backend, ChunkedForward forward, ModelPlacement placement, int topk, int crop)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var probabilities = forward.Run(placement.Input(batch.ToTensor(crop))).to_type(ScalarType.Float32).softmax(1);
+        var logits = backend.TryRunInPlace(batch.Data, batch.Count, crop, crop) ?? forward.Run(placement.Input(batch.ToTensor(crop)));
+        var probabilities = logits.to_type(ScalarType.Float32).softmax(1);
         int k = Math.Min(topk, (int)probabilities.shape[1]);
         var (values, indices) = probabilities.topk(k);
         var p = values.cpu().data<float>().ToArray();
