@@ -66,7 +66,7 @@ public class ProgressTests
         var err = Path.Combine(Directory.CreateTempSubdirectory("effnet-progress").FullName, "stderr.txt");
         var effnet = Path.Combine(AppContext.BaseDirectory, "effnet");
         Repo.Run("bash", ["-c", "exec \"$0\" eval --weights \"$1\" --data \"$2\" --limit 64 --batch-size 8 --device cpu 2>\"$3\"",
-            effnet, Repo.SampleCheckpoint, Repo.SampleImages, err], new Dictionary<string, string> { ["EFFNET_PROGRESS_INTERVAL"] = "3600" });
+            effnet, Repo.SampleCheckpoint, Repo.SampleImages, err], new Dictionary<string, string?> { ["EFFNET_PROGRESS_INTERVAL"] = "3600" });
         var text = File.ReadAllText(err);
         Assert.DoesNotContain('\r', text);
         var progress = text.Split('\n').Where(l => l.StartsWith('[')).ToArray();
@@ -78,7 +78,7 @@ public class ProgressTests
     public void A_bad_progress_interval_is_a_one_line_error()
     {
         var (code, _, stderr) = Repo.RunRaw(Path.Combine(AppContext.BaseDirectory, "effnet"), ["models"],
-            new Dictionary<string, string> { ["EFFNET_PROGRESS_INTERVAL"] = "soon" });
+            new Dictionary<string, string?> { ["EFFNET_PROGRESS_INTERVAL"] = "soon" });
         Assert.Equal(1, code);
         Assert.Equal("effnet: error: EFFNET_PROGRESS_INTERVAL must be a number of seconds ≥ 0, got 'soon'.", stderr.Trim());
     }

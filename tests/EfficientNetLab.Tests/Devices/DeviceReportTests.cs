@@ -143,7 +143,7 @@ public sealed class DeviceReportTests(FakeNvml fake) : IClassFixture<FakeNvml>
     public void Cli_devices_json_reads_the_library_named_by_the_environment()
     {
         var (code, stdout, stderr) = Repo.RunRaw(Effnet, ["devices", "--json"],
-            new Dictionary<string, string> { [DeviceReport.NvmlLibraryVariable] = fake.Current }, timeoutSeconds: 120);
+            new Dictionary<string, string?> { [DeviceReport.NvmlLibraryVariable] = fake.Current }, timeoutSeconds: 120);
 
         Assert.True(code == 0, stderr);
         var json = JsonNode.Parse(stdout)!.AsObject(); // the whole of stdout: TorchSharp's CUDA trace must not leak there
@@ -162,7 +162,7 @@ public sealed class DeviceReportTests(FakeNvml fake) : IClassFixture<FakeNvml>
     public void Cli_devices_card_shows_each_gpu_and_what_it_could_not_read()
     {
         var (code, stdout, stderr) = Repo.RunRaw(Effnet, ["devices"],
-            new Dictionary<string, string> { [DeviceReport.NvmlLibraryVariable] = fake.Current }, timeoutSeconds: 120);
+            new Dictionary<string, string?> { [DeviceReport.NvmlLibraryVariable] = fake.Current }, timeoutSeconds: 120);
 
         Assert.True(code == 0, stderr);
         Assert.Contains("driver 580.95.05, CUDA 13.0", stdout);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using EfficientNetLab.Devices;
 using static TorchSharp.torch;
@@ -21,27 +20,8 @@ public static class ChildProcess
     /// Runs <c>probe</c> in a child with <paramref name="env"/> (a null value removes the variable) and returns its
     /// standard output; a failure fails the test with the child's output.
     /// </summary>
-    public static string Run(string[] probe, IReadOnlyDictionary<string, string?> env)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(typeof(ChildProcess).Assembly.Location);
-        foreach (var a in probe) psi.ArgumentList.Add(a);
-        foreach (var (name, value) in env)
-        {
-            if (value is null) psi.Environment.Remove(name);
-            else psi.Environment[name] = value;
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"probe {string.Join(' ', probe)} ran over 300 s");
-        }
-        if (p.ExitCode != 0) throw new InvalidOperationException($"probe {string.Join(' ', probe)} exited {p.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
-        return stdout.Result;
-    }
+    public static string Run(string[] probe, IReadOnlyDictionary<string, string?> env) =>
+        Repo.Run("dotnet", [typeof(ChildProcess).Assembly.Location, .. probe], env, timeoutSeconds: 300);
 
     /// <summary>
     /// conv-error N C_in C_out H: the largest absolute difference between a float32 3×3 convolution (stride 1,

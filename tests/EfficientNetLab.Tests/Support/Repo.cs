@@ -30,7 +30,7 @@ public static class Repo
     }
 
     /// <summary>Runs a program to completion; a non-zero exit fails the test with its output.</summary>
-    public static string Run(string fileName, IEnumerable<string> args, IDictionary<string, string>? env = null, int timeoutSeconds = 900)
+    public static string Run(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, int timeoutSeconds = 900)
     {
         var result = RunRaw(fileName, args, env, timeoutSeconds);
         if (result.ExitCode != 0)
@@ -38,12 +38,17 @@ public static class Repo
         return result.Stdout;
     }
 
+    /// <param name="env">Variables to set; a null value removes the variable from the child's environment.</param>
     public static (int ExitCode, string Stdout, string Stderr) RunRaw(string fileName, IEnumerable<string> args,
-        IDictionary<string, string>? env = null, int timeoutSeconds = 900)
+        IReadOnlyDictionary<string, string?>? env = null, int timeoutSeconds = 900)
     {
         var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        foreach (var (name, value) in env ?? new Dictionary<string, string?>())
+        {
+            if (value is null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
+        }
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

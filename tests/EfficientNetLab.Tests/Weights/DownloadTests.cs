@@ -81,7 +81,7 @@ public sealed class DownloadTests : IDisposable
         server.Add("efficientnet_b0_rwightman-7f5810bc.pth", checkpoint);
         var effnet = Path.Combine(AppContext.BaseDirectory, "effnet");
         var (code, stdout, stderr) = Repo.RunRaw(effnet, ["weights", "download", "b0", "--base-url", server.BaseUrl.ToString(), "--json"],
-            new Dictionary<string, string> { ["TORCH_HOME"] = cache });
+            new Dictionary<string, string?> { ["TORCH_HOME"] = cache });
         Assert.Equal(1, code);
         Assert.Contains("Hash check failed", stderr);
         Assert.Contains("\"error\"", stdout);
