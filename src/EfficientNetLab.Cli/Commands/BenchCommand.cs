@@ -102,7 +102,7 @@ internal static class BenchCommand
                     ["device"] = r.Device, ["dtype"] = r.Dtype, ["memory_format"] = r.MemoryFormat, ["threads"] = r.Threads,
                     ["repeats"] = r.Repeats, ["median_batch_ms"] = Math.Round(r.MedianBatchMs, 3), ["p90_batch_ms"] = Math.Round(r.P90BatchMs, 3),
                     ["mean_batch_ms"] = Math.Round(r.MeanBatchMs, 3),
-                    ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2),
+                    ["images_per_s"] = Math.Round(r.ImagesPerSecond, 2), ["onnx_images_per_run"] = r.OnnxImagesPerRun,
                 }).ToArray()),
             });
             return;

@@ -14,7 +14,7 @@ namespace EfficientNetLab.Benchmarks;
 /// </summary>
 public sealed record BenchResult(string Model, int BatchSize, int ImageSize, string Device, string Dtype, string MemoryFormat,
     int Threads, int Repeats, double MedianBatchMs, double P90BatchMs, double MeanBatchMs, double ImagesPerSecond, string Backend = "libtorch",
-    string? BackendReason = null);
+    string? BackendReason = null, int? OnnxImagesPerRun = null);
 
 /// <summary>
 /// Synthetic-input inference benchmark: warm-up, then timed forward passes, as timm's benchmark.py does. The model
@@ -69,7 +69,7 @@ public static class ModelBenchmark
                 double median = Percentile(times, 0.5);
                 results.Add(new BenchResult(loaded.Model.Variant.TorchvisionName, batch, size, placement.Device, placement.DtypeName,
                     placement.MemoryFormat, torch.get_num_threads(), repeats, median, Percentile(times, 0.9), mean, batch / (median / 1000),
-                    forward.Choice.Backend.Name(), forward.Choice.Reason));
+                    forward.Choice.Backend.Name(), forward.Choice.Reason, forward.OnnxImagesPerRun));
             }
             return results;
         }

@@ -233,12 +233,14 @@ public sealed record BackendChoice(InferenceBackend Backend, string Reason, Back
     /// <summary>
     /// What the probe's answer depends on: the machine (CPU model, cores), the libraries (TorchSharp, libtorch,
     /// ONNX Runtime), the architecture (variant and class count: the weights' values do not change the work, so a
-    /// fine-tuned checkpoint shares its base's entry), batch size, input size and threads.
+    /// fine-tuned checkpoint shares its base's entry), batch size, input size, threads, and how many images ONNX Runtime
+    /// is given a run (<see cref="OnnxRuntimeModel.ImagesPerRun"/>: a probe from before that rule measured whole batches).
     /// </summary>
     internal static string CacheKey(LoadedModel loaded, int batchSize, int imageSize, int threads) => string.Join('|',
         $"cpu={ProcFs.CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString()}", $"cores={Environment.ProcessorCount}",
         $"torchsharp={Version(typeof(torch).Assembly)}", $"libtorch={LibTorchVersion}", $"onnxruntime={OnnxRuntimeVersion}",
-        $"model={loaded.Model.Variant.Name}", $"classes={loaded.Model.NumClasses}", $"batch={batchSize}", $"size={imageSize}", $"threads={threads}");
+        $"model={loaded.Model.Variant.Name}", $"classes={loaded.Model.NumClasses}", $"batch={batchSize}", $"size={imageSize}", $"threads={threads}",
+        $"onnx_images_per_run={OnnxRuntimeModel.ImagesPerRun(imageSize, imageSize)}");
 
     private static string Version(Assembly assembly) =>
         assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?";

@@ -31,10 +31,14 @@ public sealed record EvalCounts(long Images, int DatasetSize, int Skipped, int D
     public string ClassesDescription => $"{DatasetClasses} classes, mapped by {ClassMappingName ?? "the caller's labels"}";
 }
 
-/// <summary>Where and how fast the run ran; <paramref name="BackendReason"/> and <paramref name="BackendProbe"/> say why on that backend (<see cref="BackendChoice"/>).</summary>
+/// <summary>
+/// Where and how fast the run ran; <paramref name="BackendReason"/> and <paramref name="BackendProbe"/> say why on that
+/// backend (<see cref="BackendChoice"/>); <paramref name="OnnxImagesPerRun"/> is how many images each ONNX Runtime run
+/// was given (<see cref="Export.OnnxRuntimeModel.ImagesPerRun"/>), null on libtorch.
+/// </summary>
 public sealed record EvalThroughput(InferenceBackend Backend, ModelPlacement Placement, string DeviceName, double ImagesPerSecond, int BatchSize,
     int? RetryBatchSize, int Workers, double PeakMemoryMb, double WallTimeSeconds, double DataWaitFraction,
-    string? BackendReason = null, BackendProbe? BackendProbe = null)
+    string? BackendReason = null, BackendProbe? BackendProbe = null, int? OnnxImagesPerRun = null)
 {
     public string BackendName => Backend.Name();
 }
@@ -104,6 +108,7 @@ public sealed record EvalSummary(
         ["backend"] = Throughput.BackendName,
         ["backend_reason"] = Throughput.BackendReason,
         ["backend_probe"] = Throughput.BackendProbe?.ToJson(),
+        ["onnx_images_per_run"] = Throughput.OnnxImagesPerRun,
         ["dtype"] = Throughput.Placement.DtypeName,
         ["memory_format"] = Throughput.Placement.MemoryFormat,
         ["device"] = Throughput.Placement.Device,

@@ -131,7 +131,8 @@ public static class Evaluator
             new EvalThroughput(backend.Choice.Backend, placement, DeviceName(placement.TorchDevice),
                 Math.Round(wall.TotalSeconds > 0 ? processedThisRun / wall.TotalSeconds : 0, 2), options.BatchSize, forward.MaxChunk,
                 options.Workers, Math.Round(peakRss.PeakBytes / 1048576.0, 1), Math.Round(wall.TotalSeconds, 3),
-                Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4), backend.Choice.Reason, backend.Choice.Probe),
+                Math.Round(wall.TotalSeconds > 0 ? waiting.TotalSeconds / wall.TotalSeconds : 0, 4), backend.Choice.Reason, backend.Choice.Probe,
+                backend.OnnxImagesPerRun),
             monitor.Summary, names, shard);
         var result = records.ToResult(summary, names);
         if (options.OutDir is not null) result.WriteFiles(options.OutDir);

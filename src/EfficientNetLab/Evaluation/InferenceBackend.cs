@@ -43,6 +43,9 @@ internal sealed class BackendForward : IDisposable
 
     public BackendChoice Choice { get; }
 
+    /// <summary>Images each ONNX Runtime run is given at this crop (<see cref="OnnxRuntimeModel.ImagesPerRun"/>); null on libtorch.</summary>
+    public int? OnnxImagesPerRun { get; }
+
     /// <summary>
     /// Whether <paramref name="backend"/> can run <paramref name="loaded"/> as placed at <paramref name="cropSize"/>.
     /// ONNX Runtime runs its export in float32 on the CPU; rather than run somewhere other than the model's
@@ -80,6 +83,10 @@ internal sealed class BackendForward : IDisposable
             Forward = loaded.Model.forward;
             return;
         }
+        OnnxImagesPerRun = onnx!.FixedBatch ?? OnnxRuntimeModel.ImagesPerRun(cropSize, cropSize);
+        if (OnnxImagesPerRun < batchSize)
+            log?.Invoke($"ONNX Runtime runs each batch of {batchSize} as runs of at most {OnnxImagesPerRun} image{(OnnxImagesPerRun == 1 ? "" : "s")} " +
+                        "(5 MB of input a run keeps its activations in the CPU's caches)");
         Forward = x =>
         {
             // The batch is handed to ONNX Runtime where libtorch keeps it: no managed copy (to_type/cpu/contiguous

@@ -60,7 +60,8 @@ internal static class SavedSummary
             s["retry_batch_size"]?.GetValue<int>(), Get<int>(s, "workers"), Get<double>(s, "peak_memory_mb"),
             Get<double>(s, "wall_time_s"), Get<double>(s, "data_wait_fraction"),
             // Runs saved before the backend was chosen by probe have neither.
-            s["backend_reason"]?.GetValue<string>(), s["backend_probe"] is JsonObject p ? BackendProbeFrom(p) : null);
+            s["backend_reason"]?.GetValue<string>(), s["backend_probe"] is JsonObject p ? BackendProbeFrom(p) : null,
+            s["onnx_images_per_run"]?.GetValue<int>());
     }
 
     private static BackendProbe BackendProbeFrom(JsonObject p) => new(Get<double>(p, "libtorch_images_per_s"), Get<double>(p, "onnxruntime_images_per_s"),

@@ -107,6 +107,26 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_larger_than_one_run_runs_in_equal_runs_with_the_same_logits()
+    {
+        // 5 MB of input a run: 8 images at 224² (B0's crop), 4 at 300² (B3), 2 at 384² (V2-S), 1 at 600² (B7).
+        Assert.Equal([8, 4, 2, 1], new[] { 224, 300, 384, 600 }.Select(size => OnnxRuntimeModel.ImagesPerRun(size, size)));
+
+        using var loaded = await ModelLoader.LoadAsync("b0", "random");
+        var path = Path.Combine(dir, "b0-224.onnx");
+        OnnxExporter.Export(loaded, path, new OnnxExportOptions { DynamicBatch = true });
+        using var onnx = new OnnxRuntimeModel(path, intraOpThreads: 2);
+        // 11 images: runs of 6 and 5. Each image's logits must come back in its own row, whatever run it was in.
+        using var x = randn(11, 3, 224, 224, generator: new TorchSharp.torch.Generator(11));
+        var logits = onnx.Run(x.data<float>().ToArray(), 11);
+
+        using var _ = no_grad();
+        using var expected = loaded.Model.forward(x);
+        using var actual = tensor(logits, [11, onnx.NumClasses]);
+        LogitAssert.Close(expected, actual);
+    }
+
+    [Fact]
     public async Task Fixed_shapes_are_enforced_and_dynamic_sizes_run_non_square_images()
     {
         using var loaded = await ModelLoader.LoadAsync("b0", "random");
