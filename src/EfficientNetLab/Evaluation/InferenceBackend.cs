@@ -43,7 +43,7 @@ internal sealed class BackendForward : IDisposable
 
     public BackendChoice Choice { get; }
 
-    /// <summary>Images each ONNX Runtime run is given at this crop (<see cref="OnnxRuntimeModel.ImagesPerRun"/>); null on libtorch.</summary>
+    /// <summary>Images each ONNX Runtime run is given at most at this crop (<see cref="OnnxRuntimeModel.MaxImagesPerRun"/>); null on libtorch.</summary>
     public int? OnnxImagesPerRun { get; }
 
     /// <summary>
@@ -83,7 +83,7 @@ internal sealed class BackendForward : IDisposable
             Forward = loaded.Model.forward;
             return;
         }
-        OnnxImagesPerRun = onnx!.FixedBatch ?? OnnxRuntimeModel.ImagesPerRun(cropSize, cropSize);
+        OnnxImagesPerRun = onnx!.MaxImagesPerRun(cropSize, cropSize);
         if (OnnxImagesPerRun < batchSize)
             log?.Invoke($"ONNX Runtime runs each batch of {batchSize} as runs of at most {OnnxImagesPerRun} image{(OnnxImagesPerRun == 1 ? "" : "s")} " +
                         "(5 MB of input a run keeps its activations in the CPU's caches)");

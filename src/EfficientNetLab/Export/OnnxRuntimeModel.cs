@@ -100,11 +100,14 @@ public sealed class OnnxRuntimeModel : IDisposable
 
     private const long InputFloatsPerRun = 1_250_000;
 
+    /// <summary>The most images <see cref="Run(ReadOnlySpan{float}, int, Span{float}, int?, int?)"/> gives one run of this model: <see cref="ImagesPerRun"/>, or the fixed batch of a model exported for one.</summary>
+    public int MaxImagesPerRun(int height, int width) => FixedBatch ?? ImagesPerRun(height, width);
+
     /// <summary>
     /// As the array overload, on any memory: a contiguous CPU tensor's storage (<c>MemoryMarshal.Cast</c> of its
     /// <c>bytes</c>) is read and written where it lies, so a batch reaches ONNX Runtime without a copy. A batch of
-    /// more than <see cref="ImagesPerRun"/> images runs as that many runs of equal size (a model exported for a fixed
-    /// batch runs whole); each image's logits are the same either way.
+    /// more than <see cref="MaxImagesPerRun"/> images runs as consecutive runs of equal size; each image's logits are
+    /// the same either way.
     /// </summary>
     public void Run(ReadOnlySpan<float> input, int batch, Span<float> logits, int? height = null, int? width = null)
     {
@@ -120,7 +123,7 @@ public sealed class OnnxRuntimeModel : IDisposable
         if (logits.Length < outputLength)
             throw new ArgumentException($"logits holds {logits.Length} floats, {batch}×{NumClasses} needs {outputLength}.", nameof(logits));
 
-        int runs = FixedBatch is null ? (batch + ImagesPerRun(h, w) - 1) / ImagesPerRun(h, w) : 1;
+        int perRun = MaxImagesPerRun(h, w), runs = (batch + perRun - 1) / perRun;
         int imageFloats = 3 * h * w, done = 0;
         for (int run = 0; run < runs; run++)
         {

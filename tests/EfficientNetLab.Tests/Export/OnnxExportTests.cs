@@ -116,6 +116,7 @@ public sealed class OnnxExportTests : IDisposable
         var path = Path.Combine(dir, "b0-224.onnx");
         OnnxExporter.Export(loaded, path, new OnnxExportOptions { DynamicBatch = true });
         using var onnx = new OnnxRuntimeModel(path, intraOpThreads: 2);
+        Assert.Equal(8, onnx.MaxImagesPerRun(224, 224));
         // 11 images: runs of 6 and 5. Each image's logits must come back in its own row, whatever run it was in.
         using var x = randn(11, 3, 224, 224, generator: new TorchSharp.torch.Generator(11));
         var logits = onnx.Run(x.data<float>().ToArray(), 11);
@@ -135,6 +136,7 @@ public sealed class OnnxExportTests : IDisposable
         using (var fixedModel = new OnnxRuntimeModel(fixedPath))
         {
             Assert.Equal((1, 224, 224), (fixedModel.FixedBatch, fixedModel.FixedHeight, fixedModel.FixedWidth));
+            Assert.Equal(1, fixedModel.MaxImagesPerRun(224, 224));
             Assert.Throws<ArgumentOutOfRangeException>(() => fixedModel.Run(new float[3 * 3 * 224 * 224], 3));
             Assert.Throws<ArgumentException>(() => fixedModel.Run(new float[3 * 64 * 64], 1, 64, 64));
         }
