@@ -86,7 +86,7 @@ internal sealed class BackendForward : IDisposable
         OnnxImagesPerRun = onnx!.MaxImagesPerRun(cropSize, cropSize);
         if (OnnxImagesPerRun < batchSize)
             log?.Invoke($"ONNX Runtime runs each batch of {batchSize} as runs of at most {OnnxImagesPerRun} image{(OnnxImagesPerRun == 1 ? "" : "s")} " +
-                        "(5 MB of input a run keeps its activations in the CPU's caches)");
+                        "(runs that small keep their activations in the CPU's caches)");
         Forward = x =>
         {
             // The batch is handed to ONNX Runtime where libtorch keeps it: no managed copy (to_type/cpu/contiguous
